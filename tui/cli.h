@@ -1,0 +1,33 @@
+/* cli: the headless subcommands of the amiwiz binary.
+ *
+ * Every capability is reachable as `amiwiz <command> ...`; the wizard is a
+ * front end over the same engine calls.  A command is one function taking its
+ * own argv (argv[0] is the command's name) and returning an exit code.
+ */
+#ifndef AMIWIZ_TUI_CLI_H
+#define AMIWIZ_TUI_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes, the same for every command (documented in `amiwiz --help`). */
+enum cli_exit {
+	CLI_OK = 0,       /* done; no findings */
+	CLI_FINDINGS = 1, /* done, and found blockers; or the operation failed */
+	CLI_USAGE = 2,    /* the command line or the input could not be used */
+};
+
+/* The command list: name, function, one-line summary, usage synopsis.
+ * It generates the dispatch table and the help text. */
+#define CLI_COMMANDS(X)
+
+#define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
+CLI_COMMANDS(X)
+#undef X
+
+/* Print "amiwiz: <message>" to stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print one command's usage line to `f`. */
+void cli_usage(FILE *f, const char *command);
+
+#endif
