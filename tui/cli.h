@@ -18,7 +18,9 @@ enum cli_exit {
 
 /* The command list: name, function, one-line summary, usage synopsis.
  * It generates the dispatch table and the help text. */
-#define CLI_COMMANDS(X)
+#define CLI_COMMANDS(X)                                                                            \
+	X("aki", cli_aki, "Show the pv-grub kernel (AKI) for a paravirtual image",                  \
+	  "[--region R] [--arch i386|x86_64] [--disk hd0|hd00] [--json]")
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)
