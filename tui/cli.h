@@ -18,7 +18,8 @@ enum cli_exit {
 
 /* The command list: name, function, one-line summary, usage synopsis.
  * It generates the dispatch table and the help text. */
-#define CLI_COMMANDS(X)
+#define CLI_COMMANDS(X) \
+	X("explain", cli_explain, "Explain an EC2 error code or VM Import message in plain words", "[--json] CODE-or-MESSAGE")
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)
