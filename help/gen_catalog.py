@@ -305,7 +305,7 @@ def pattern_score(p):
     for part in re.split(r"(\{[^{}]*\})", p):
         if part.startswith("{"):
             glob = part[1:-1].partition("=")[2]
-            score += len(re.sub(r"[*?\[\]]", "", glob))
+            score += 1 + len(re.sub(r"[*?\[\]]", "", glob))
         else:
             score += len(part.replace("*", "").strip())
     return score

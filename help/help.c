@@ -642,8 +642,8 @@ static bool word_after(const char *s, const char *marker, const char *stops, cha
 UNITTEST bool help_extract_code(const char *msg, char *code, size_t code_size, char *reqid,
 				size_t reqid_size)
 {
-	bool found = word_after(msg, "error occurred (", ") \t", code, code_size) ||
-		     word_after(msg, "client error (", ") \t", code, code_size) ||
+	bool found = word_after(msg, "error occurred (", ")", code, code_size) ||
+		     word_after(msg, "client error (", ")", code, code_size) ||
 		     word_after(msg, "Error Code:", ";,) \t", code, code_size);
 	if (found && !code_shaped(code))
 		found = false;
