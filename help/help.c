@@ -669,6 +669,9 @@ int help_explain(const char *input, struct help_text *ret)
 		copy_ids(ret, in, NULL);
 		return fill(ret, e);
 	}
+	/* state names have spaces ("preparing to boot") */
+	if (strlen(in) < 32 && (e = lookup_in_ns("state", in)))
+		return fill(ret, e);
 	if ((e = help_match(in, ERR_NONE, &ret->holes))) {
 		if (help_extract_code(in, code, sizeof(code), reqid, sizeof(reqid)))
 			copy_ids(ret, code, reqid);
