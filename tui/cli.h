@@ -20,7 +20,9 @@ enum cli_exit {
  * It generates the dispatch table and the help text. */
 #define CLI_COMMANDS(X)                                                                            \
 	X("aki", cli_aki, "Show the pv-grub kernel (AKI) for a paravirtual image",                  \
-	  "[--region R] [--arch i386|x86_64] [--disk hd0|hd00] [--json]")
+	  "[--region R] [--arch i386|x86_64] [--disk hd0|hd00] [--json]")                          \
+	X("explain", cli_explain, "Explain an EC2 error code or VM Import message in plain words",  \
+	  "[--json] CODE-or-MESSAGE")
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)
