@@ -18,7 +18,9 @@ enum cli_exit {
 
 /* The command list: name, function, one-line summary, usage synopsis.
  * It generates the dispatch table and the help text. */
-#define CLI_COMMANDS(X)
+#define CLI_COMMANDS(X) \
+	X("check-kernel", cli_check_kernel, "Check whether a kernel can boot on an EC2 target", "[--target T]... [--json] PATH...") \
+	/* end of the command list */
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)
