@@ -12,6 +12,10 @@
 #include <zstd.h>
 
 #define CHUNK (256u * 1024u)
+/* The most memory the lzma/xz decoder may take: kernels and initramfs use
+ * dictionaries of at most 64 MiB; a header asking for more is refused rather
+ * than obeyed. */
+#define LZMA_MEMLIMIT (200u * 1024u * 1024u)
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u * 1024u * 1024u)
 
@@ -165,8 +169,8 @@ static int run_lzma(enum decomp_kind kind, const uint8_t *in, size_t inlen, stru
 		    uint8_t *buf, size_t *used, struct err *reterr)
 {
 	lzma_stream s = LZMA_STREAM_INIT;
-	lzma_ret lr = kind == DECOMP_XZ ? lzma_stream_decoder(&s, UINT64_MAX, 0)
-					: lzma_alone_decoder(&s, UINT64_MAX);
+	lzma_ret lr = kind == DECOMP_XZ ? lzma_stream_decoder(&s, LZMA_MEMLIMIT, 0)
+					: lzma_alone_decoder(&s, LZMA_MEMLIMIT);
 	if (lr != LZMA_OK)
 		return err_set(reterr, ERR_SYSTEM, ENOMEM, "cannot start the %s decoder",
 			       decomp_kind_name(kind));
@@ -184,7 +188,11 @@ static int run_lzma(enum decomp_kind kind, const uint8_t *in, size_t inlen, stru
 			break;
 		if (lr == LZMA_OK)
 			continue;
-		if (lr == LZMA_MEM_ERROR)
+		if (lr == LZMA_MEMLIMIT_ERROR)
+			rc = err_set(reterr, ERR_INPUT, E2BIG,
+				     "the %s data asks for more than %u MiB of memory to decompress",
+				     decomp_kind_name(kind), LZMA_MEMLIMIT >> 20);
+		else if (lr == LZMA_MEM_ERROR)
 			rc = err_set(reterr, ERR_SYSTEM, ENOMEM, "out of memory decompressing %s",
 				     decomp_kind_name(kind));
 		else

@@ -178,11 +178,8 @@ void kconfig_free(struct kconfig *k)
 	memset(k, 0, sizeof(*k));
 }
 
-const char *kconfig_get(const struct kconfig *k, const char *name)
+static const char *lookup(const struct kconfig *k, const char *name)
 {
-	if (!k || !k->entries)
-		return NULL;
-	name = strip_prefix(name);
 	size_t lo = 0, hi = k->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -195,6 +192,18 @@ const char *kconfig_get(const struct kconfig *k, const char *name)
 			hi = mid;
 	}
 	return NULL;
+}
+
+const char *kconfig_get(const struct kconfig *k, const char *name)
+{
+	if (!k || !k->entries)
+		return NULL;
+	/* the exact name first: a (strange) option really called CONFIG_CONFIG_X
+	 * is stored as CONFIG_X and must still be found by that name */
+	const char *v = lookup(k, name);
+	if (!v && strip_prefix(name) != name)
+		v = lookup(k, strip_prefix(name));
+	return v;
 }
 
 char kconfig_tristate(const struct kconfig *k, const char *name)
