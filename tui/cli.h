@@ -21,6 +21,8 @@ enum cli_exit {
 #define CLI_COMMANDS(X)                                                                            \
 	X("aki", cli_aki, "Show the pv-grub kernel (AKI) for a paravirtual image",                  \
 	  "[--region R] [--arch i386|x86_64] [--disk hd0|hd00] [--json]")                          \
+	X("check-kernel", cli_check_kernel, "Check whether a kernel can boot on an EC2 target",     \
+	  "[--target T]... [--json] PATH...")                                                      \
 	X("explain", cli_explain, "Explain an EC2 error code or VM Import message in plain words",  \
 	  "[--json] CODE-or-MESSAGE")
 

@@ -1,0 +1,223 @@
+#!/bin/bash
+# amiwiz check-kernel on real Debian kernels, on initramfs archives built here,
+# on a kernel carrying its config (IKCONFIG), and on bad input.
+#
+# Set-up fetches linux-image-*-cloud-amd64, -amd64 and the i386 -686-pae
+# packages into $AMIWIZ_CACHE with apt-get download (tests/lib/fetch-kernels.sh).
+set -u
+. "$AMIWIZ_TOP/tests/lib/tap.sh"
+BIN=$AMIWIZ_BIN
+PY=/usr/bin/python3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# jq-like reads of the --json output: q FILE EXPR (EXPR in python, `d` = doc)
+q() {
+	"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+# target FILE KERNEL_INDEX TARGET -> that target's object as python
+tgt() {
+	echo "[t for t in d['kernels'][$2]['targets'] if t['target']=='$3'][0]"
+}
+# expect NAME ACTUAL WANTED
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi
+}
+
+if ! fetched=$("$AMIWIZ_TOP/tests/lib/fetch-kernels.sh" "$AMIWIZ_CACHE" 2>"$work/fetch.err"); then
+	not_ok "fetch the Debian kernel packages" "$(cat "$work/fetch.err")"
+	tap_done
+	exit 1
+fi
+ok "fetch the Debian kernel packages"
+diag "$fetched"
+K=$AMIWIZ_CACHE/kernels
+
+# ---- real kernels: the verdicts each must get ----
+for flavour in cloud-amd64 amd64 686-pae; do
+	vmlinuz=$(ls "$K/$flavour"/boot/vmlinuz-* | head -1)
+	"$BIN" check-kernel --json "$vmlinuz" >"$work/$flavour.json" 2>"$work/$flavour.err"
+	rc=$?
+	expect "$flavour: exit 1 (some target has a blocker)" "$rc" 1
+	expect "$flavour: config found beside the kernel" \
+		"$(q "$work/$flavour.json" "d['kernels'][0]['config']['source']")" file
+done
+
+J=$work/cloud-amd64.json
+expect "cloud-amd64: x86_64" "$(q "$J" "d['kernels'][0]['arch']")" x86_64
+expect "cloud-amd64: LZ4 payload read from the bzImage" "$(q "$J" "d['kernels'][0]['compression']")" lz4
+expect "cloud-amd64: boot protocol 2.15" "$(q "$J" "d['kernels'][0]['image']['boot_protocol']")" 2.15
+expect "cloud-amd64: EFI stub" "$(q "$J" "d['kernels'][0]['image']['efi_stub']")" True
+expect "cloud-amd64: cannot boot under pv-grub (pv-x86_64)" \
+	"$(q "$J" "$(tgt "$J" 0 pv-x86_64)['verdict']")" cannot-boot
+expect "cloud-amd64: the reason is the compression" \
+	"$(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['severity']=='blocker']")" \
+	"['compression-unsupported']"
+expect "cloud-amd64: no blocker on nitro (NVMe built in)" \
+	"$(q "$J" "$(tgt "$J" 0 nitro)['verdict']")" boots
+
+J=$work/amd64.json
+expect "amd64: XZ payload" "$(q "$J" "d['kernels'][0]['compression']")" xz
+expect "amd64: pv-x86_64 boots on a pv-grub 1.04+ AKI" \
+	"$(q "$J" "$(tgt "$J" 0 pv-x86_64)['min_pvgrub']")" 1.04
+expect "amd64: pv-x86_64 has no blocker" \
+	"$(q "$J" "$(tgt "$J" 0 pv-x86_64)['verdict']")" boots-with-warnings
+expect "amd64: xen-blkfront must come from the initramfs (unconfirmed)" \
+	"$(q "$J" "[f['option'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['id']=='module-unconfirmed']")" \
+	"['CONFIG_XEN_BLKDEV_FRONTEND']"
+expect "amd64: pv-i386 cannot boot it (64-bit)" \
+	"$(q "$J" "$(tgt "$J" 0 pv-i386)['verdict']")" cannot-boot
+
+J=$work/686-pae.json
+expect "686-pae: i386 (xloadflags without the 64-bit bit)" "$(q "$J" "d['kernels'][0]['arch']")" i386
+expect "686-pae: XZ payload" "$(q "$J" "d['kernels'][0]['compression']")" xz
+expect "686-pae: cannot boot as a 32-bit PV guest" \
+	"$(q "$J" "$(tgt "$J" 0 pv-i386)['verdict']")" cannot-boot
+expect "686-pae: because 32-bit PV left Linux in 5.9" \
+	"$(q "$J" "'pv32-removed' in [f['id'] for f in $(tgt "$J" 0 pv-i386)['findings']]")" True
+expect "686-pae: VM Import refuses 32-bit" \
+	"$(q "$J" "$(tgt "$J" 0 import)['verdict']")" cannot-boot
+
+# human output: facts and verdict lines
+"$BIN" check-kernel --target pv-x86_64 "$K/amd64/boot/" >"$work/human.txt" 2>&1
+if grep -q "pv-x86_64  boots on a pv-grub 1.04+ AKI" "$work/human.txt" &&
+	grep -q "compression   xz" "$work/human.txt" && grep -q "Fix: " "$work/human.txt"; then
+	ok "human output: facts, verdict line and fix (a /boot folder)"
+else
+	not_ok "human output: facts, verdict line and fix (a /boot folder)" "$(cat "$work/human.txt")"
+fi
+"$BIN" check-kernel --target nitro "$K/cloud-amd64" >/dev/null 2>&1
+expect "a root folder (finds boot/vmlinuz-*); nitro only: exit 0" "$?" 0
+
+# ---- initramfs built here: with and without xen-blkfront, several ways ----
+src=$(ls "$K/amd64"/boot/vmlinuz-* | head -1)
+ver=${src##*/vmlinuz-}
+modpath=$(grep -m1 '/xen-blkfront\.ko' "$K/amd64/.contents" | sed 's|^\./||')
+[ -n "$modpath" ] || modpath="usr/lib/modules/$ver/kernel/drivers/block/xen-blkfront.ko"
+mkcpio() { # DIR -> newc cpio on stdout
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet)
+}
+mkdir -p "$work/ucode/kernel/x86/microcode" "$work/with/$(dirname "$modpath")" \
+	"$work/without/usr/lib/modules/$ver/kernel/drivers/net" "$work/with/usr/bin"
+echo ucode >"$work/ucode/kernel/x86/microcode/GenuineIntel.bin"
+echo module >"$work/with/$modpath"
+echo module >"$work/without/usr/lib/modules/$ver/kernel/drivers/net/xen-netfront.ko"
+echo '#!/bin/sh' >"$work/with/init"
+echo '#!/bin/sh' >"$work/without/init"
+mkcpio "$work/ucode" >"$work/ucode.cpio"
+for comp in gzip xz zstd lz4 bzip2; do
+	case $comp in
+	gzip) c="gzip -9c" ;;
+	xz) c="xz -c --check=crc32" ;;
+	zstd) c="zstd -q -c" ;;
+	lz4) c="lz4 -l -c" ;;
+	bzip2) c="bzip2 -c" ;;
+	esac
+	for kind in with without; do
+		b="$work/boot-$comp-$kind"
+		mkdir -p "$b"
+		ln -s "$src" "$b/vmlinuz-$ver"
+		ln -s "$K/amd64/boot/config-$ver" "$b/config-$ver"
+		# the early microcode prefix: a plain cpio, then the compressed one
+		{ cat "$work/ucode.cpio"; mkcpio "$work/$kind" | $c; } >"$b/initrd.img-$ver"
+		"$BIN" check-kernel --json --target pv-x86_64 "$b" >"$b/out.json" 2>"$b/err"
+		rc=$?
+		J=$b/out.json
+		if [ $kind = with ]; then
+			got="$rc $(q "$J" "$(tgt "$J" 0 pv-x86_64)['verdict']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['option']=='CONFIG_XEN_BLKDEV_FRONTEND']")"
+			expect "initramfs ($comp, microcode prefix) with xen-blkfront: boots" \
+				"$got" "0 boots ['module-in-initramfs']"
+		else
+			got="$rc $(q "$J" "$(tgt "$J" 0 pv-x86_64)['verdict']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['option']=='CONFIG_XEN_BLKDEV_FRONTEND']")"
+			expect "initramfs ($comp, microcode prefix) without xen-blkfront: cannot boot" \
+				"$got" "1 cannot-boot ['module-not-in-initramfs']"
+		fi
+	done
+done
+# an initramfs that cannot be read is reported, not fatal
+b="$work/boot-broken"
+mkdir -p "$b"
+ln -s "$src" "$b/vmlinuz-$ver"
+ln -s "$K/amd64/boot/config-$ver" "$b/config-$ver"
+{ cat "$work/ucode.cpio"; mkcpio "$work/with" | gzip -c | head -c 100; } >"$b/initrd.img-$ver"
+"$BIN" check-kernel --json --target pv-x86_64 "$b" >"$b/out.json" 2>/dev/null
+J=$b/out.json
+expect "a damaged initramfs: noted, and the module stays unconfirmed" \
+	"$(q "$J" "d['kernels'][0]['initramfs']['read']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['option']=='CONFIG_XEN_BLKDEV_FRONTEND']")" \
+	"False ['module-unconfirmed']"
+
+# ---- a kernel that carries its configuration (IKCONFIG) ----
+mkdir -p "$work/ik"
+"$PY" "$AMIWIZ_TOP/tests/lib/make-ikconfig-kernel.py" "$K/cloud-amd64/boot/config-"* \
+	"$work/ik/vmlinuz" --size 8
+"$BIN" check-kernel --json --target nitro "$work/ik/vmlinuz" >"$work/ik.json" 2>&1
+J=$work/ik.json
+expect "IKCONFIG: the configuration is read from inside the kernel" \
+	"$(q "$J" "d['kernels'][0]['config']['source']") $(q "$J" "d['kernels'][0]['config']['options']")" \
+	"stored in the kernel (IKCONFIG) $(grep -c '^CONFIG_\|^# CONFIG_.* is not set' "$K/cloud-amd64/boot/config-"*)"
+gzip -c "$K/amd64/boot/config-$ver" >"$work/config.gz"
+"$BIN" check-kernel --json --target pv-x86_64 "$work/config.gz" >"$work/gz.json" 2>&1
+expect "a gzip'd config (/proc/config.gz)" \
+	"$(q "$work/gz.json" "d['kernels'][0]['config']['source']") $(q "$work/gz.json" "d['kernels'][0]['compression']")" \
+	"compressed file xz"
+
+# ---- bad input: a clear message and exit 2, never a crash ----
+# bad NAME PATH...: exit 2, and stderr says "amiwiz: " something
+bad() {
+	local name=$1
+	shift
+	local out rc
+	out=$(timeout 20 "$BIN" check-kernel "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q '^amiwiz: .\{10,\}'; then
+		ok "$name: exit 2 with a message"
+		diag "$out"
+	else
+		not_ok "$name: exit 2 with a message" "exit $rc" "$out"
+	fi
+}
+: >"$work/empty"
+bad "empty file" "$work/empty"
+head -c 65536 /dev/urandom >"$work/garbage"
+bad "binary garbage" "$work/garbage"
+head -c 3000 "$src" >"$work/truncated"
+bad "truncated bzImage" "$work/truncated"
+head -c 200000 "$src" >"$work/truncated2"
+bad "bzImage cut inside its payload" "$work/truncated2"
+truncate -s 2G "$work/huge"
+start=$(date +%s%N)
+bad "a 2 GB sparse file" "$work/huge"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ $ms -lt 2000 ]; then ok "the 2 GB file is refused without reading it (${ms} ms)"; else not_ok "the 2 GB file is refused without reading it" "${ms} ms"; fi
+mkdir -p "$work/nokernel/boot"
+echo hello >"$work/nokernel/boot/readme"
+bad "a folder with no kernel" "$work/nokernel"
+mkfifo "$work/fifo"
+bad "a FIFO" "$work/fifo"
+bad "a missing file" "$work/does-not-exist"
+cp "$K/amd64/boot/config-$ver" "$work/secret-config"
+chmod 600 "$work/secret-config"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" check-kernel "$work/secret-config" 2>&1 >/dev/null)
+rc=$?
+if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "Permission denied"; then
+	ok "an unreadable file (as nobody): exit 2, permission denied"
+else
+	not_ok "an unreadable file (as nobody): exit 2, permission denied" "exit $rc" "$out"
+fi
+bad "an initramfs given as the kernel" "$work/boot-gzip-with/initrd.img-$ver"
+printf 'Dear user\n' | gzip -c >"$work/notconfig.gz"
+bad "a gzip file holding something else" "$work/notconfig.gz"
+head -c 5000 "$work/config.gz" >"$work/cut.gz"
+bad "a cut gzip'd config" "$work/cut.gz"
+bad "unknown target" --target pv-arm "$K/amd64/boot/config-$ver"
+bad "no path" --json
+# one bad path among good ones: the good one is still checked, exit 2
+out=$("$BIN" check-kernel --target nitro "$work/empty" "$K/amd64/boot/config-$ver" 2>/dev/null)
+rc=$?
+if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "nitro"; then
+	ok "a bad path among good ones: the others are checked, exit 2"
+else
+	not_ok "a bad path among good ones: the others are checked, exit 2" "exit $rc" "$out"
+fi
+
+tap_done

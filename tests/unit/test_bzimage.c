@@ -1,0 +1,231 @@
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/bzimage.h"
+#include "kimage_build.h"
+
+/* Table: synthetic setup headers and what the parser must read from them. */
+static const struct {
+	const char *what;
+	unsigned protocol, xlf;
+	const char *magic;
+	size_t mlen;
+	int pe;
+	enum karch arch;
+	enum decomp_kind comp;
+	int comp_known;
+} headers[] = {
+	{"64-bit gzip", 0x20f, XLF_KERNEL_64 | XLF_EFI_HANDOVER_64, "\x1f\x8b\x08", 3, 1,
+	 KARCH_X86_64, DECOMP_GZIP, 1},
+	{"32-bit xz", 0x20f, 0, "\xfd" "7zXZ\0", 6, 0, KARCH_X86_32, DECOMP_XZ, 1},
+	{"lz4 (cloud kernels)", 0x20f, XLF_KERNEL_64, "\x02\x21\x4c\x18", 4, 1, KARCH_X86_64,
+	 DECOMP_LZ4, 1},
+	{"zstd", 0x20f, XLF_KERNEL_64, "\x28\xb5\x2f\xfd", 4, 0, KARCH_X86_64, DECOMP_ZSTD, 1},
+	{"bzip2", 0x20c, XLF_KERNEL_64, "BZh9", 4, 0, KARCH_X86_64, DECOMP_BZIP2, 1},
+	{"lzma", 0x20c, 0, "\x5d\x00\x00\x80", 4, 0, KARCH_X86_32, DECOMP_LZMA, 1},
+	{"lzo", 0x20c, 0, "\x89LZO\0", 5, 0, KARCH_X86_32, DECOMP_LZO, 1},
+	{"uncompressed ELF", 0x20f, XLF_KERNEL_64, "\x7f" "ELF\x02\x01", 6, 0, KARCH_X86_64,
+	 DECOMP_NONE, 1},
+	{"unknown magic", 0x20f, XLF_KERNEL_64, "ABCDEFGH", 8, 0, KARCH_X86_64, DECOMP_NONE, 0},
+	{"protocol 2.10: no xloadflags", 0x20a, XLF_KERNEL_64, "\x1f\x8b", 2, 0, KARCH_UNKNOWN,
+	 DECOMP_GZIP, 1},
+};
+
+static void test_setup_header_table(void **state)
+{
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		uint8_t payload[64] = {0};
+		memcpy(payload, headers[i].magic, headers[i].mlen);
+		size_t len;
+		uint8_t *d = make_bzimage(headers[i].protocol, headers[i].xlf, payload,
+					  sizeof(payload), "6.1.0-test (me@here) #1 SMP",
+					  headers[i].pe, &len);
+		struct kimage_info k;
+		struct err e;
+		err_clear(&e);
+		assert_true(bzimage_sniff(d, len));
+		if (bzimage_parse(d, len, &k, &e) != 0)
+			fail_msg("%s: %s", headers[i].what, e.message);
+		assert_int_equal(k.format, KIMAGE_BZIMAGE);
+		assert_int_equal(k.protocol, headers[i].protocol);
+		if (k.arch != headers[i].arch)
+			fail_msg("%s: arch %s", headers[i].what, karch_name(k.arch));
+		assert_int_equal(k.compression_known, headers[i].comp_known);
+		if (headers[i].comp_known)
+			assert_int_equal(k.compression, headers[i].comp);
+		assert_int_equal(k.efi_stub, headers[i].pe);
+		assert_int_equal(k.efi_handover, (headers[i].xlf & XLF_EFI_HANDOVER_64) != 0);
+		assert_string_equal(k.release, "6.1.0-test");
+		assert_string_equal(k.version_text, "6.1.0-test (me@here) #1 SMP");
+		assert_int_equal(k.payload_off, BZ_PM + BZ_POFF);
+		free(d);
+	}
+}
+
+static void test_truncated_and_damaged(void **state)
+{
+	uint8_t payload[4096];
+	memset(payload, 0x55, sizeof(payload));
+	memcpy(payload, "\x1f\x8b", 2);
+	size_t len;
+	uint8_t *d = make_bzimage(0x20f, XLF_KERNEL_64, payload, sizeof(payload), "6.1", 0, &len);
+	struct kimage_info k;
+	struct err e;
+	/* cut at every interesting length: never a crash, a clear error after
+	 * the header is present */
+	static const size_t cuts[] = {0, 1, 0x1f1, 0x203, 0x240, 0x250, 600, BZ_PM, BZ_PM + 100,
+				      BZ_PM + BZ_POFF + 4095};
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		err_clear(&e);
+		int rc = bzimage_parse(d, cuts[i], &k, &e);
+		assert_int_equal(rc, -1);
+		assert_int_equal(e.kind, ERR_INPUT);
+		if (cuts[i] >= 0x250)
+			assert_non_null(strstr(e.message, "cut short"));
+	}
+	/* a payload length pointing far outside the file */
+	put32(d + 0x24c, 0xfffffff0u);
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(d, len, &k, &e), -1);
+	/* setup_sects so large the setup code is bigger than the file */
+	put32(d + 0x24c, 16);
+	d[0x1f1] = 0xff;
+	assert_int_equal(bzimage_parse(d, len, &k, &e), -1);
+	/* an ancient protocol */
+	d[0x1f1] = 1;
+	put16(d + 0x206, 0x103);
+	assert_int_equal(bzimage_parse(d, len, &k, &e), -1);
+	/* the version pointer aimed past the end is ignored, not followed */
+	put16(d + 0x206, 0x20f);
+	put16(d + 0x20e, 0xfff0);
+	assert_int_equal(bzimage_parse(d, len, &k, &e), 0);
+	assert_string_equal(k.release, "");
+	free(d);
+}
+
+static void test_other_formats(void **state)
+{
+	struct kimage_info k;
+	struct err e;
+	/* arm64 Image with an EFI stub and a banner */
+	uint8_t img[4096] = {0};
+	img[0] = 'M';
+	img[1] = 'Z';
+	memcpy(img + 56, "ARM\x64", 4);
+	put32(img + 0x3c, 0x40);
+	memcpy(img + 0x40, "PE\0\0", 4);
+	memcpy(img + 1000, "Linux version 6.6.9-arm (x) #1", 30);
+	assert_int_equal(bzimage_parse(img, sizeof(img), &k, &e), 0);
+	assert_int_equal(k.format, KIMAGE_ARM64);
+	assert_int_equal(k.arch, KARCH_ARM64);
+	assert_int_equal(k.efi_stub, 1);
+	assert_string_equal(k.release, "6.6.9-arm");
+	/* EFI zboot: payload offset/size and the compression's name */
+	uint8_t zb[512] = {0};
+	zb[0] = 'M';
+	zb[1] = 'Z';
+	memcpy(zb + 4, "zimg", 4);
+	put32(zb + 8, 256);
+	put32(zb + 12, 100);
+	memcpy(zb + 24, "zstd", 4);
+	assert_int_equal(bzimage_parse(zb, sizeof(zb), &k, &e), 0);
+	assert_int_equal(k.format, KIMAGE_ZBOOT);
+	assert_int_equal(k.compression, DECOMP_ZSTD);
+	put32(zb + 12, 1000); /* past the end */
+	assert_int_equal(bzimage_parse(zb, sizeof(zb), &k, &e), -1);
+	/* ELF vmlinux, x86_64 and i386 */
+	uint8_t elf[256] = {0};
+	memcpy(elf, "\x7f" "ELF\x02\x01", 6);
+	put16(elf + 18, 62);
+	memcpy(elf + 100, "Linux version 5.10.0-28-amd64 (d)", 33);
+	assert_int_equal(bzimage_parse(elf, sizeof(elf), &k, &e), 0);
+	assert_int_equal(k.arch, KARCH_X86_64);
+	assert_string_equal(k.release, "5.10.0-28-amd64");
+	put16(elf + 18, 3);
+	assert_int_equal(bzimage_parse(elf, sizeof(elf), &k, &e), 0);
+	assert_int_equal(k.arch, KARCH_X86_32);
+	put16(elf + 18, 40); /* ARM 32-bit: not ours */
+	assert_int_equal(bzimage_parse(elf, sizeof(elf), &k, &e), -1);
+	/* garbage */
+	uint8_t junk[1000];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)(i * 37 + 11);
+	assert_false(bzimage_sniff(junk, sizeof(junk)));
+	assert_int_equal(bzimage_parse(junk, sizeof(junk), &k, &e), -1);
+}
+
+static const char cfg_text[] = "# Linux/x86 4.19.0 Kernel Configuration\nCONFIG_XEN=y\n"
+			       "CONFIG_IKCONFIG=y\n# CONFIG_KERNEL_XZ is not set\n";
+
+/* a plain kernel with the IKCONFIG blob inside, as the kernel lays it out */
+static uint8_t *plain_kernel(size_t *ret_len)
+{
+	size_t gl;
+	uint8_t *gz = gzip_mem(cfg_text, sizeof(cfg_text) - 1, &gl);
+	size_t len = 300000 + 8 + gl + 8 + 5000;
+	uint8_t *p = malloc(len);
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 131 + 7);
+	memcpy(p, "\x7f" "ELF", 4);
+	memcpy(p + 300000, "IKCFG_ST", 8);
+	memcpy(p + 300008, gz, gl);
+	memcpy(p + 300008 + gl, "IKCFG_ED", 8);
+	free(gz);
+	*ret_len = len;
+	return p;
+}
+
+static void test_ikconfig(void **state)
+{
+	size_t pl;
+	uint8_t *plain = plain_kernel(&pl);
+	struct dynbuf out;
+	struct err e;
+	dyn_init(&out, 1 << 20);
+	assert_int_equal(bzimage_ikconfig_from_plain(plain, pl, &out, &e), 0);
+	assert_string_equal(dyn_ptr(&out), cfg_text);
+	/* the same, gzip'd inside a bzImage */
+	size_t gl, len;
+	uint8_t *gz = gzip_mem(plain, pl, &gl);
+	uint8_t *d = make_bzimage(0x20f, XLF_KERNEL_64, gz, gl, "4.19.0", 0, &len);
+	struct kimage_info k;
+	assert_int_equal(bzimage_parse(d, len, &k, &e), 0);
+	dyn_reset(&out);
+	assert_int_equal(bzimage_extract_config(d, len, &k, &out, &e), 0);
+	assert_string_equal(dyn_ptr(&out), cfg_text);
+	free(d);
+	/* no IKCONFIG: 1, not an error */
+	memcpy(plain + 300000, "XXXXXXXX", 8);
+	assert_int_equal(bzimage_ikconfig_from_plain(plain, pl, &out, &e), 1);
+	free(gz);
+	gz = gzip_mem(plain, pl, &gl);
+	d = make_bzimage(0x20f, XLF_KERNEL_64, gz, gl, "4.19.0", 0, &len);
+	assert_int_equal(bzimage_parse(d, len, &k, &e), 0);
+	assert_int_equal(bzimage_extract_config(d, len, &k, &out, &e), 1);
+	/* a damaged payload: an error, not a crash */
+	memset(d + k.payload_off + 20, 0xee, 64);
+	err_clear(&e);
+	assert_true(bzimage_extract_config(d, len, &k, &out, &e) < 0);
+	assert_int_equal(e.kind, ERR_INPUT);
+	free(d);
+	free(gz);
+	free(plain);
+	dyn_free(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_setup_header_table),
+		cmocka_unit_test(test_truncated_and_damaged),
+		cmocka_unit_test(test_other_formats),
+		cmocka_unit_test(test_ikconfig),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
