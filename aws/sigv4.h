@@ -271,7 +271,9 @@ void sigv4_verified_free(struct sigv4_verified *v);
  * Returns 0 when the request could be judged (the verdict says how: only
  * SIGV4_VERIFY_OK means authentic; a request too large to canonicalise is
  * SIGV4_VERIFY_MALFORMED), -1 with `reterr` set only when memory ran out.
- * Signatures are compared in constant time. */
+ * For every verdict but OK, `reterr` also says why in words (kind
+ * ERR_CREDENTIALS), never with the secret in it.  Signatures are compared in
+ * constant time. */
 int sigv4_verify(const struct sigv4_request *rx, sigv4_lookup_fn lookup, void *lookup_ctx,
 		 struct sigv4_verified *ret, struct err *reterr);
 
