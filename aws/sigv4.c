@@ -690,7 +690,7 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *
 		"X-Amz-SignedHeaders", "X-Amz-Security-Token", "X-Amz-Signature"};
 	struct sigv4_kv *hdrs = NULL, *qry = NULL;
 	struct sigv4_request r2;
-	struct dynbuf cred_param, expires_param;
+	struct dynbuf cred_param, expires_param, sh_param;
 	char date8[9];
 	const char *token;
 	unsigned flags;
@@ -699,6 +699,7 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *
 	signed_reset(out);
 	dyn_init(&cred_param, 1024);
 	dyn_init(&expires_param, 32);
+	dyn_init(&sh_param, SIGV4_MAX_AUTHZ);
 
 	if (!cred || !cred->access_key_id || !*cred->access_key_id || !cred->secret_access_key ||
 	    !*cred->secret_access_key)
@@ -786,7 +787,7 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *
 			hdrs[r2.n_headers++] =
 				(struct sigv4_kv){"X-Amz-Content-SHA256", out->payload_hash};
 	} else {
-		if ((r = signed_header_list(&r2, &out->signed_headers, reterr)) < 0)
+		if ((r = signed_header_list(&r2, &sh_param, reterr)) < 0)
 			goto fail;
 		if ((r = dyn_addf(&cred_param, "%s/%s", cred->access_key_id, dyn_ptr(&out->scope))) < 0 ||
 		    (r = dyn_addf(&expires_param, "%u", req->expires)) < 0)
@@ -798,13 +799,12 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *
 		qry[r2.n_query++] = (struct sigv4_kv){"X-Amz-Date", out->amz_date};
 		qry[r2.n_query++] = (struct sigv4_kv){"X-Amz-Expires", dyn_ptr(&expires_param)};
 		qry[r2.n_query++] =
-			(struct sigv4_kv){"X-Amz-SignedHeaders", dyn_ptr(&out->signed_headers)};
+			(struct sigv4_kv){"X-Amz-SignedHeaders", dyn_ptr(&sh_param)};
 		if (token)
 			qry[r2.n_query++] =
 				(struct sigv4_kv){"X-Amz-Security-Token", dyn_ptr(&out->token_)};
 		if ((r = sigv4_query_to_wire(qry + q0, r2.n_query - q0, &out->query)) < 0)
 			goto dynfail;
-		dyn_reset(&out->signed_headers);
 	}
 
 	if ((r = sigv4_canonical_request(&r2, flags, NULL, out->payload_hash, &out->creq,
@@ -852,6 +852,7 @@ out:
 	free(qry);
 	dyn_wipe_free(&cred_param);
 	dyn_free(&expires_param);
+	dyn_free(&sh_param);
 	return r;
 }
 
