@@ -486,6 +486,10 @@ static int jvalue(const char **p, const char *end, char **out, int *is_str, int 
 			return -1;
 		memcpy(tmp, s, l);
 		tmp[l] = '\0';
+		for (size_t k = 0; k < l; k++)
+			if (!((tmp[k] >= '0' && tmp[k] <= '9') || tmp[k] == '-' || tmp[k] == '+' ||
+			      tmp[k] == '.' || tmp[k] == 'e' || tmp[k] == 'E'))
+				return -1;
 		(void)strtod(tmp, &e);
 		if (*e)
 			return -1;

@@ -978,7 +978,8 @@ int sigv4_parse_authorization(const char *value, struct sigv4_auth *ret, struct 
 	while (*value == ' ' || *value == '\t')
 		value++;
 	if (strncmp(value, alg, sizeof(alg) - 1) != 0 ||
-	    (value[sizeof(alg) - 1] != ' ' && value[sizeof(alg) - 1] != '\t'))
+	    (value[sizeof(alg) - 1] != ' ' && value[sizeof(alg) - 1] != '\t' &&
+	     value[sizeof(alg) - 1] != '\0'))
 		return err_set(reterr, ERR_INPUT, 0,
 			       "The Authorization header does not start with " SIGV4_ALGORITHM);
 	p = value + sizeof(alg) - 1;
