@@ -123,6 +123,7 @@ static void pct_decode(char *s)
 
 struct parsed {
 	char *text;        /* the .req file, cut up in place */
+	char *qcopy;       /* decoded query parameters point here */
 	char *method, *path, *query;
 	struct sigv4_kv hdr[MAX_LINES];
 	size_t nhdr;
@@ -164,7 +165,9 @@ static int parse_req(char *text, size_t len, struct parsed *p)
 		p->query = qm + 1;
 		char *qsave = NULL;
 		/* copy: the query text is also needed verbatim for .sreq */
-		char *qcopy = strdup(p->query);
+		char *qcopy = p->qcopy = strdup(p->query);
+		if (!qcopy)
+			return -1;
 		for (char *piece = strtok_r(qcopy, "&", &qsave); piece && p->nq < MAX_LINES;
 		     piece = strtok_r(NULL, "&", &qsave)) {
 			char *eq = strchr(piece, '=');
@@ -177,7 +180,6 @@ static int parse_req(char *text, size_t len, struct parsed *p)
 			p->q[p->nq].value = eq ? eq + 1 : NULL;
 			p->nq++;
 		}
-		/* qcopy lives as long as the process: a test driver */
 	}
 	while ((line = strtok_r(NULL, "\n", &save)) && p->nhdr < MAX_LINES) {
 		p->lines[p->nlines++] = strdup(line);
@@ -222,6 +224,7 @@ static void run_case(const char *dir, const char *name)
 	size_t reqlen, creqlen, stslen, authzlen, sreqlen;
 	struct parsed p;
 	struct sigv4_signed out;
+	memset(&p, 0, sizeof(p));
 	struct err e;
 	struct dynbuf built;
 	int ok = 1, first = 1;
@@ -342,6 +345,8 @@ done:
 	}
 	for (size_t i = 0; i < p.nlines && req; i++)
 		free(p.lines[i]);
+	if (req)
+		free(p.qcopy);
 	free(req);
 	free(creq);
 	free(sts);
