@@ -1,16 +1,33 @@
 #include "help/kcheck_text.h"
 
-static const struct kcheck_text texts[KF_MAX] = {
-#define X(id, slug, title, expl, fix) [id] = {slug, title, expl, fix},
+#include <stdio.h>
+
+#include "help/help.h"
+
+static const char *const slugs[KF_MAX] = {
+#define X(id, slug) [id] = slug,
 	KCHECK_FINDINGS(X)
 #undef X
 };
 
-static const struct kcheck_text unknown = {"unknown", "Unknown finding", "", ""};
-
-const struct kcheck_text *kcheck_text(enum kcheck_finding_id id)
+int kcheck_text(enum kcheck_finding_id id, struct kcheck_text *ret)
 {
-	if ((unsigned)id >= KF_MAX)
-		return &unknown;
-	return &texts[id];
+	const struct help_entry *e = NULL;
+	ret->slug = "unknown";
+	if ((unsigned)id < KF_MAX) {
+		char key[96];
+		ret->slug = slugs[id];
+		snprintf(key, sizeof(key), "kcheck:%s", slugs[id]);
+		e = help_lookup_key(key);
+	}
+	if (!e) {
+		ret->title = "Unknown finding";
+		ret->explanation = "";
+		ret->fix = "";
+		return -1;
+	}
+	ret->title = e->title;
+	ret->explanation = e->what;
+	ret->fix = e->do_text;
+	return 0;
 }

@@ -113,7 +113,8 @@ static void print_result(FILE *f, const struct kcheck_result *r, int explained[K
 	fprintf(f, "\n  %-10s %s\n", kcheck_target_name(r->target), v);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct kcheck_finding *fd = &r->findings[i];
-		const struct kcheck_text *t = kcheck_text(fd->id);
+		struct kcheck_text tt, *t = &tt;
+		kcheck_text(fd->id, &tt);
 		char lead[32];
 		snprintf(lead, sizeof(lead), "[%s] ", kcheck_severity_name(fd->severity));
 		wrap(f, 4, lead, t->title);
@@ -191,7 +192,8 @@ static json_object *kernel_json(const struct kcheck_kernel *k, struct kcheck_res
 		json_object *fa = json_object_new_array();
 		for (size_t j = 0; j < r->n; j++) {
 			const struct kcheck_finding *fd = &r->findings[j];
-			const struct kcheck_text *tx = kcheck_text(fd->id);
+			struct kcheck_text txt, *tx = &txt;
+			kcheck_text(fd->id, &txt);
 			json_object *fo = json_object_new_object();
 			json_object_object_add(fo, "id", json_object_new_string(tx->slug));
 			json_object_object_add(

@@ -30,6 +30,18 @@ expect_rc "known code exits 0" 0 $?
 expect_grep "known code: title" "multipart upload amiwiz was continuing no longer exists" "$tmp/o"
 expect_grep "known code: sections" "What to do" "$tmp/o"
 
+# -- an EC2 code, and a kernel-check finding by its slug (with and without
+#    its namespace), which check-kernel --json reports as "id"
+run_explain "$tmp/o" IncorrectState
+expect_rc "EC2 code exits 0" 0 $?
+expect_grep "EC2 code: the AMI-making cause" "snapshot is still pending" "$tmp/o"
+run_explain "$tmp/o" kcheck:pv32-removed
+expect_rc "kernel finding exits 0" 0 $?
+expect_grep "kernel finding: its fix" "older than 5.9" "$tmp/o"
+run_explain "$tmp/o" compression-unsupported
+expect_rc "kernel finding without its namespace exits 0" 0 $?
+expect_grep "kernel finding without its namespace: title" "pv-grub cannot unpack" "$tmp/o"
+
 # -- a VM Import message, unquoted, with a version not in the reference
 run_explain "$tmp/o" ClientError: Unsupported kernel version 5.4.0-99-generic
 expect_rc "message exits 0" 0 $?
