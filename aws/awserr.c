@@ -41,7 +41,7 @@ static int from_xml(long status, const char *body, size_t len, const char *rid, 
 	err_clear(&perr);
 	struct xml_doc *doc = xml_parse(body, len, &perr);
 	if (!doc)
-		return 0;
+		return -1;
 	const struct xml_node *root = xml_root(doc), *er = NULL;
 	const char *req_id = NULL;
 	if (strcmp(root->name, "Response") == 0) {
@@ -125,8 +125,11 @@ int awserr_from_parts(long status, const char *body, size_t len, const char *req
 		len = 0;
 	const char *rid = request_id ? request_id : "";
 	const char *s = len ? skip_space(body, body + len) : NULL;
+	if (s == body + len)
+		len = 0; /* only white space: say "empty" and never read past it */
+	int xml = 0;
 	if (len && !looks_html(body, len, content_type)) {
-		if (*s == '<' && from_xml(status, body, len, rid, e))
+		if (*s == '<' && (xml = from_xml(status, body, len, rid, e)) > 0)
 			return -1;
 		if (*s == '{' && from_json(status, body, len, rid, error_type, e))
 			return -1;
@@ -144,6 +147,8 @@ int awserr_from_parts(long status, const char *body, size_t len, const char *req
 	else if (looks_html(body, len, content_type))
 		what = "an HTML page instead of an AWS reply (a proxy, captive portal or load "
 		       "balancer may be in the way)";
+	else if (*s == '<' && xml < 0)
+		what = "XML that could not be read (truncated or malformed)";
 	else if (*s == '<')
 		what = "XML that is not an AWS error reply";
 	else if (*s == '{')
