@@ -210,3 +210,82 @@ int query_sync(const struct aws_endpoint *ep, const char *action, struct aws_for
 	}
 	return 0;
 }
+
+struct rest_call {
+	char doing[ERR_DOING_MAX];
+	rest_parse_fn parse;
+	void *result;
+	aws_done_fn done;
+	void *ctx;
+};
+
+static void rest_done(struct http_call *call, int rc, const struct err *e,
+		      struct http_response *resp, void *ctx)
+{
+	struct rest_call *q = ctx;
+	struct err pe;
+	err_clear(&pe);
+	if (rc == 0) {
+		if (q->parse && q->parse(resp, q->result, &pe) < 0) {
+			rc = -1;
+			if (!pe.request_id[0])
+				aws_strlcpy(pe.request_id, http_response_request_id(resp),
+					    sizeof(pe.request_id));
+		}
+	} else {
+		pe = *e;
+	}
+	if (rc < 0)
+		memcpy(pe.doing, q->doing, sizeof(pe.doing));
+	q->done(q->ctx, rc, &pe);
+	free(q);
+}
+
+static struct http_call *rest_begin(const struct aws_endpoint *ep, const struct http_request *req,
+				    const char *doing, rest_parse_fn parse, void *result,
+				    aws_done_fn done, void *ctx, struct err *reterr)
+{
+	struct rest_call *q = calloc(1, sizeof(*q));
+	if (!q) {
+		err_sys(reterr, ENOMEM, "starting a request");
+		return NULL;
+	}
+	aws_strlcpy(q->doing, doing, sizeof(q->doing));
+	q->parse = parse;
+	q->result = result;
+	q->done = done;
+	q->ctx = ctx;
+	struct http_call *call = http_start(ep->http, req, ep->sign, ep->sign_ctx, rest_done, q,
+					    reterr);
+	if (!call) {
+		free(q);
+		err_doing(reterr, "%s", doing);
+	}
+	return call;
+}
+
+int rest_start(const struct aws_endpoint *ep, const struct http_request *req, const char *doing,
+	       rest_parse_fn parse, void *result, aws_done_fn done, void *ctx, struct err *reterr)
+{
+	return rest_begin(ep, req, doing, parse, result, done, ctx, reterr) ? 0 : -1;
+}
+
+int rest_sync(const struct aws_endpoint *ep, const struct http_request *req, const char *doing,
+	      rest_parse_fn parse, void *result, struct err *reterr)
+{
+	struct sync_state s = {0};
+	err_clear(&s.err);
+	struct http_call *call = rest_begin(ep, req, doing, parse, result, sync_done, &s, reterr);
+	if (!call)
+		return -1;
+	if (aws_wait(ep, &s.done, reterr) < 0) {
+		http_cancel(call);
+		return -1;
+	}
+	if (s.rc) {
+		if (reterr)
+			*reterr = s.err;
+		return -1;
+	}
+	return 0;
+}

@@ -78,4 +78,17 @@ int aws_wait(const struct aws_endpoint *ep, const bool *done, struct err *reterr
 int aws_request_init(struct http_request *req, const struct aws_endpoint *ep, const char *method,
 		     const char *path, const char *action, struct err *reterr);
 
+/* REST-style calls (EBS, S3): the caller builds the request; the reply of a
+ * successful call goes to `parse` (which may read headers and body). */
+typedef int (*rest_parse_fn)(const struct http_response *resp, void *result, struct err *reterr);
+
+/* Start a prepared request (copied) on ep's client and signer.  `doing` lands
+ * in err.doing on failure; `parse` may be NULL.  -1: nothing started. */
+int rest_start(const struct aws_endpoint *ep, const struct http_request *req, const char *doing,
+	       rest_parse_fn parse, void *result, aws_done_fn done, void *ctx, struct err *reterr);
+
+/* The same, driving the loop until the call completes. */
+int rest_sync(const struct aws_endpoint *ep, const struct http_request *req, const char *doing,
+	      rest_parse_fn parse, void *result, struct err *reterr);
+
 #endif
