@@ -124,7 +124,7 @@ static int canned_push(struct canned *s, const char *json_list)
 	return r ? 0 : -1;
 }
 
-static int canned_reset(struct canned *s)
+__attribute__((unused)) static int canned_reset(struct canned *s)
 {
 	char *r = canned_ctl(s, "/__canned/reset", "");
 	free(r);
@@ -141,7 +141,7 @@ static json_object *canned_log(struct canned *s)
 }
 
 /* Field `key` of request `i` in a log, or NULL. */
-static const char *canned_field(json_object *log, size_t i, const char *key)
+__attribute__((unused)) static const char *canned_field(json_object *log, size_t i, const char *key)
 {
 	json_object *req = json_object_array_get_idx(log, i), *v;
 	if (!req || !json_object_object_get_ex(req, key, &v))
@@ -150,7 +150,7 @@ static const char *canned_field(json_object *log, size_t i, const char *key)
 }
 
 /* Header `name` (lower case) of request `i`, or NULL. */
-static const char *canned_header(json_object *log, size_t i, const char *name)
+__attribute__((unused)) static const char *canned_header(json_object *log, size_t i, const char *name)
 {
 	json_object *req = json_object_array_get_idx(log, i), *h, *v;
 	if (!req || !json_object_object_get_ex(req, "headers", &h) ||
