@@ -104,7 +104,9 @@ suite_fuzz() {
 	echo "== fuzz (libFuzzer, briefly)"
 	local b="$top/build-fuzz"
 	if [ ! -f "$b/build.ninja" ]; then
+		# everything is built with coverage hooks; each target links libFuzzer
 		CC=clang meson setup "$b" -Dfuzz=true -Dtests=false -Db_lundef=false \
+			-Db_sanitize=address,undefined -Dc_args=-fsanitize=fuzzer-no-link \
 			-Dbuildtype=debugoptimized >"$logs/fuzz-setup.log" 2>&1 ||
 			{ cat "$logs/fuzz-setup.log"; total_fail=$((total_fail + 1)); return; }
 	fi
