@@ -18,7 +18,8 @@ enum cli_exit {
 
 /* The command list: name, function, one-line summary, usage synopsis.
  * It generates the dispatch table and the help text. */
-#define CLI_COMMANDS(X)
+#define CLI_COMMANDS(X) \
+	X("build", cmd_build, "lay out and populate a bootable disk image", "--layout L --size S (--root DIR | --tarball F | --from-disk F) --out IMG [--boot pv|bios|uefi|both] [--table mbr|gpt|none] [--root-fs FS] [--kernel PATH] [--initrd PATH] [--cmdline ARGS] [--overwrite] [--confirm-device DEV] [--dry-run] [--json]") \
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)
