@@ -21,6 +21,7 @@ enum cli_exit {
 #define CLI_COMMANDS(X) \
 	X("build", cmd_build, "lay out and populate a bootable disk image", "--layout L --size S (--root DIR | --tarball F | --from-disk F) --out IMG [--boot pv|bios|uefi|both] [--table mbr|gpt|none] [--root-fs FS] [--kernel PATH] [--initrd PATH] [--cmdline ARGS] [--overwrite] [--confirm-device DEV] [--dry-run] [--json]") \
 	X("inspect", cmd_inspect, "check an image the way pv-grub, the firmware and VM Import will", "[--target pv|hvm|import] [--json] IMAGE") \
+	X("boot-test", cmd_boot_test, "boot an image under QEMU and say how far it got", "[--timeout S] [--firmware bios|uefi|auto] [--kernel F [--initrd F] [--append ARGS]] [--no-kvm] [--verbose] IMAGE") \
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)
