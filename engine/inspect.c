@@ -318,9 +318,14 @@ static int probe_disk(int fd, const char *path, struct inspect_report *r, struct
 			       "%s is too short to be a disk image (%llu bytes; a disk has 512-byte "
 			       "sectors)", path, (unsigned long long)r->image_size);
 	bool pmbr = false;
+	uint64_t pmbr_end = 0; /* where the protective partition says the disk ends */
 	if (s0[510] == 0x55 && s0[511] == 0xaa)
 		for (int i = 0; i < 4; i++)
-			pmbr |= s0[0x1be + i * 16 + 4] == 0xee;
+			if (s0[0x1be + i * 16 + 4] == 0xee) {
+				const unsigned char *e = s0 + 0x1be + i * 16;
+				pmbr = true;
+				pmbr_end = ((uint64_t)le32(e + 8) + le32(e + 12)) * 512;
+			}
 	for (int i = 0; i < 0x1b8 && !r->boot_code; i++)
 		r->boot_code = s0[i] != 0;
 
@@ -337,6 +342,14 @@ static int probe_disk(int fd, const char *path, struct inspect_report *r, struct
 	blkid_partlist pl = blkid_probe_get_partitions(pr);
 	blkid_parttable tab = pl ? blkid_partlist_get_table(pl) : NULL;
 	const char *ttype = tab ? blkid_parttable_get_type(tab) : NULL;
+	if (pmbr && (!ttype || strcmp(ttype, "gpt") != 0) && le32(s0 + 0x1be + 12) != 0xffffffffu &&
+	    pmbr_end > r->image_size) {
+		rc = err_set(reterr, ERR_INPUT, EINVAL,
+			     "%s is truncated: its partition table describes a disk of %llu bytes but "
+			     "the file has only %llu (an interrupted copy or download?)",
+			     path, (unsigned long long)pmbr_end, (unsigned long long)r->image_size);
+		goto out;
+	}
 	if (pmbr && (!ttype || strcmp(ttype, "gpt") != 0)) {
 		rc = err_set(reterr, ERR_INPUT, EINVAL,
 			     "%s has a protective MBR, but its GPT is damaged (bad header or "
