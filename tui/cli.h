@@ -21,10 +21,20 @@ enum cli_exit {
 #define CLI_COMMANDS(X)                                                                            \
 	X("aki", cli_aki, "Show the pv-grub kernel (AKI) for a paravirtual image",                  \
 	  "[--region R] [--arch i386|x86_64] [--disk hd0|hd00] [--json]")                          \
+	X("boot-test", cmd_boot_test, "Boot an image under QEMU and say how far it got",            \
+	  "[--timeout S] [--firmware bios|uefi|auto] [--kernel F [--initrd F] [--append ARGS]] "    \
+	  "[--no-kvm] [--verbose] IMAGE")                                                           \
+	X("build", cmd_build, "Lay out and populate a bootable disk image",                         \
+	  "--layout L --size S (--root DIR | --tarball F | --from-disk F) --out IMG "               \
+	  "[--boot pv|bios|uefi|both] [--table mbr|gpt|none] [--root-fs FS] [--kernel PATH] "       \
+	  "[--initrd PATH] [--cmdline ARGS] [--overwrite] [--confirm-device DEV] [--dry-run] "      \
+	  "[--json]")                                                                               \
 	X("check-kernel", cli_check_kernel, "Check whether a kernel can boot on an EC2 target",     \
 	  "[--target T]... [--json] PATH...")                                                      \
 	X("explain", cli_explain, "Explain an EC2 error code or VM Import message in plain words",  \
-	  "[--json] CODE-or-MESSAGE")
+	  "[--json] CODE-or-MESSAGE")                                                               \
+	X("inspect", cmd_inspect, "Check an image the way pv-grub, the firmware and VM Import will",\
+	  "[--target pv|hvm|import] [--json] IMAGE")
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)

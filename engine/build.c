@@ -1,0 +1,892 @@
+#include "engine/build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "help/dynbuf.h"
+
+#define NAMES(id, name) [id] = name,
+static const char *const boot_names[] = {BUILD_BOOTS(NAMES)};
+#undef NAMES
+
+const char *build_boot_name(enum build_boot b)
+{
+	return (unsigned)b < BUILD_BOOT_MAX ? boot_names[b] : "?";
+}
+
+int build_boot_from_name(const char *name)
+{
+	if (name && strcmp(name, "both") == 0)
+		return BUILD_BOOT_BOTH;
+	for (int i = 0; name && i < BUILD_BOOT_MAX; i++)
+		if (strcmp(boot_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* GRUB 2 i386-pc offsets (grub/i386/pc/boot.h) */
+#define GRUB_KERNEL_SECTOR 0x5c
+#define GRUB_BOOT_DRIVE 0x64
+#define GRUB_DRIVE_CHECK 0x66
+#define GRUB_NT_MAGIC 0x1b8
+#define GRUB_BPB_START 0x3
+#define GRUB_BPB_END 0x5a
+#define GRUB_BLOCKLIST_AT (512 - 12) /* {u64 start; u16 len; u16 segment} */
+#define GRUB_KERNEL_SEG 0x800
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static unsigned get_le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+int build_patch_grub_bios(unsigned char mbr[512], const unsigned char boot_img[512],
+			  unsigned char *core, size_t core_len, uint64_t core_lba,
+			  struct err *reterr)
+{
+	if (boot_img[510] != 0x55 || boot_img[511] != 0xaa)
+		return err_set(reterr, ERR_INPUT, 0, "boot.img has no boot signature");
+	if (core_len < 1024 || core_len % 512)
+		return err_set(reterr, ERR_INPUT, 0, "core.img is not a whole number of sectors");
+	const unsigned char *bl = core + GRUB_BLOCKLIST_AT;
+	unsigned len = get_le16(bl + 8), seg = get_le16(bl + 10);
+	if (seg != GRUB_KERNEL_SEG + (512 >> 4) || len != core_len / 512 - 1)
+		return err_set(reterr, ERR_INPUT, 0,
+			       "core.img's first sector does not hold GRUB's blocklist "
+			       "(segment %#x, %u sectors)", seg, len);
+	unsigned char out[512];
+	memcpy(out, boot_img, 512);
+	/* keep what the table owns: the BIOS parameter block area, the disk
+	 * signature and the partition table */
+	memcpy(out + GRUB_BPB_START, mbr + GRUB_BPB_START, GRUB_BPB_END - GRUB_BPB_START);
+	memcpy(out + GRUB_NT_MAGIC, mbr + GRUB_NT_MAGIC, 510 - GRUB_NT_MAGIC);
+	out[510] = 0x55;
+	out[511] = 0xaa;
+	put_le64(out + GRUB_KERNEL_SECTOR, core_lba);
+	out[GRUB_BOOT_DRIVE] = 0xff; /* use the drive the BIOS booted from */
+	/* a hard disk: skip the floppy probe (grub-bios-setup does the same) */
+	out[GRUB_DRIVE_CHECK] = 0x90;
+	out[GRUB_DRIVE_CHECK + 1] = 0x90;
+	memcpy(mbr, out, 512);
+	put_le64(core + GRUB_BLOCKLIST_AT, core_lba + 1);
+	return 0;
+}
+
+/* ---- small file helpers ---- */
+
+static int write_file(const char *path, const char *text, struct err *reterr)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_sys(reterr, errno, "Writing %s", path);
+	size_t n = strlen(text);
+	ssize_t w = write(fd, text, n);
+	int e = errno;
+	if (close(fd) < 0 || w != (ssize_t)n)
+		return err_sys(reterr, w < 0 ? e : EIO, "Writing %s", path);
+	return 0;
+}
+
+static int read_whole(const char *path, unsigned char **ret, size_t *ret_len, size_t max,
+		      struct err *reterr)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(reterr, errno, "Reading %s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size > max || st.st_size == 0) {
+		close(fd);
+		return err_set(reterr, ERR_INPUT, EFBIG, "%s is empty or larger than %zu bytes",
+			       path, max);
+	}
+	unsigned char *buf = malloc((size_t)st.st_size + 512);
+	if (!buf) {
+		close(fd);
+		return err_sys(reterr, ENOMEM, "Reading %s", path);
+	}
+	memset(buf, 0, (size_t)st.st_size + 512);
+	ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return err_sys(reterr, EIO, "Reading %s", path);
+	}
+	*ret = buf;
+	*ret_len = (size_t)st.st_size;
+	return 0;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Copy a filesystem image made in its own file into the disk at `off`, skipping
+ * holes so the result stays sparse. */
+static int copy_into(const char *src, const char *img, uint64_t off, uint64_t room,
+		     struct err *reterr)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1;
+	char *buf = NULL;
+	int rc = -1;
+	if (in < 0)
+		return err_sys(reterr, errno, "Reading %s", src);
+	struct stat st;
+	if (fstat(in, &st) < 0) {
+		rc = err_sys(reterr, errno, "Reading %s", src);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > room) {
+		rc = err_set(reterr, ERR_INTERNAL, EFBIG,
+			     "the filesystem made in %s is larger than its partition", src);
+		goto out;
+	}
+	out = open(img, O_WRONLY | O_CLOEXEC);
+	buf = malloc(1 << 20);
+	if (out < 0 || !buf) {
+		rc = err_sys(reterr, out < 0 ? errno : ENOMEM, "Writing %s", img);
+		goto out;
+	}
+	off_t pos = 0;
+	for (;;) {
+		off_t data = lseek(in, pos, SEEK_DATA);
+		if (data < 0)
+			break; /* ENXIO: no data after pos */
+		off_t hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = st.st_size;
+		for (off_t at = data; at < hole;) {
+			size_t want = (size_t)(hole - at) < (1u << 20) ? (size_t)(hole - at) : 1u << 20;
+			ssize_t n = pread(in, buf, want, at);
+			if (n <= 0 || pwrite_all(out, buf, (size_t)n, off + (uint64_t)at) < 0) {
+				rc = err_sys(reterr, n < 0 ? errno : EIO, "Copying %s into %s", src,
+					     img);
+				goto out;
+			}
+			at += n;
+		}
+		pos = hole;
+	}
+	rc = 0;
+out:
+	free(buf);
+	if (out >= 0 && close(out) < 0 && rc == 0)
+		rc = err_sys(reterr, errno, "Writing %s", img);
+	close(in);
+	return rc;
+}
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static void rm_tree(const char *dir)
+{
+	if (dir && dir[0])
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- the build ---- */
+
+struct ctx {
+	struct proc_runner *r;
+	const struct build_opts *o;
+	struct build_result *res;
+	const char *root;     /* the tree to copy */
+	char work[512];       /* scratch directory */
+	char path[1024];      /* scratch for path building */
+	const char *grub_dir;
+};
+
+static void step(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(struct ctx *c, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (c->o->on_step)
+		c->o->on_step(c->o->step_data, buf);
+	if (dyn_addstr(&c->r->log, "== ") == 0 && dyn_addstr(&c->r->log, buf) == 0)
+		dyn_addc(&c->r->log, '\n');
+}
+
+static void warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct ctx *c, const char *fmt, ...)
+{
+	if (c->res->nwarnings >= BUILD_WARN_MAX)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->res->warnings[c->res->nwarnings++], 256, fmt, ap);
+	va_end(ap);
+}
+
+static bool exists_in_root(struct ctx *c, const char *rel, struct stat *st)
+{
+	struct stat tmp;
+	snprintf(c->path, sizeof(c->path), "%s/%s", c->root, rel[0] == '/' ? rel + 1 : rel);
+	return lstat(c->path, st ? st : &tmp) == 0;
+}
+
+/* The newest /boot/vmlinuz-* of the root, by version order. */
+static void find_kernel(struct ctx *c)
+{
+	snprintf(c->path, sizeof(c->path), "%s/boot", c->root);
+	DIR *d = opendir(c->path);
+	struct dirent *de;
+	char best[200] = "";
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "vmlinuz-", 8) != 0 && strncmp(de->d_name, "bzImage-", 8) != 0)
+			continue;
+		if (!best[0] || strverscmp(de->d_name + 8, best + 8) > 0)
+			snprintf(best, sizeof(best), "%.199s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (best[0])
+		snprintf(c->res->kernel, sizeof(c->res->kernel), "/boot/%s", best);
+	else if (exists_in_root(c, "/boot/vmlinuz", NULL))
+		snprintf(c->res->kernel, sizeof(c->res->kernel), "/boot/vmlinuz");
+}
+
+static void find_initrd(struct ctx *c)
+{
+	const char *k = strrchr(c->res->kernel, '/');
+	if (!k || (strncmp(k, "/vmlinuz-", 9) != 0 && strncmp(k, "/bzImage-", 9) != 0))
+		return;
+	const char *ver = k + 9;
+	char cand[3][256];
+	snprintf(cand[0], sizeof(cand[0]), "/boot/initrd.img-%s", ver);
+	snprintf(cand[1], sizeof(cand[1]), "/boot/initramfs-%s.img", ver);
+	snprintf(cand[2], sizeof(cand[2]), "/boot/initrd-%s", ver);
+	for (int i = 0; i < 3; i++)
+		if (exists_in_root(c, cand[i], NULL)) {
+			snprintf(c->res->initrd, sizeof(c->res->initrd), "%.255s", cand[i]);
+			return;
+		}
+}
+
+static const char *ext_type(enum disk_fs fs)
+{
+	return fs == DISK_FS_EXT2 ? "ext2" : fs == DISK_FS_EXT3 ? "ext3" : "ext4";
+}
+
+static bool is_ext(enum disk_fs fs)
+{
+	return fs == DISK_FS_EXT2 || fs == DISK_FS_EXT3 || fs == DISK_FS_EXT4;
+}
+
+/* Make an ext filesystem at the partition's offset, populated from `dir`
+ * (NULL: empty). */
+static int mkfs_ext(struct ctx *c, const struct disk_part *p, const char *dir, bool for_pvgrub,
+		    struct err *reterr)
+{
+	char off[64], size[64];
+	snprintf(off, sizeof(off), "offset=%llu", (unsigned long long)p->start);
+	snprintf(size, sizeof(size), "%lluk", (unsigned long long)(p->size / 1024));
+	const char *argv[24];
+	int n = 0;
+	argv[n++] = "mke2fs";
+	argv[n++] = "-q";
+	argv[n++] = "-F";
+	argv[n++] = "-t";
+	argv[n++] = ext_type(p->fs);
+	argv[n++] = "-U";
+	argv[n++] = p->fs_uuid;
+	argv[n++] = "-L";
+	argv[n++] = p->label;
+	if (for_pvgrub) {
+		/* pv-grub is GRUB 0.97: keep to the features it is known to read */
+		argv[n++] = "-O";
+		argv[n++] = p->fs == DISK_FS_EXT4 ? "^64bit,^metadata_csum" : "^metadata_csum";
+		if (p->fs != DISK_FS_EXT4) {
+			argv[n++] = "-I";
+			argv[n++] = "128";
+		}
+	}
+	if (dir) {
+		argv[n++] = "-d";
+		argv[n++] = dir;
+	}
+	argv[n++] = "-E";
+	argv[n++] = off;
+	argv[n++] = c->o->out;
+	argv[n++] = size;
+	argv[n] = NULL;
+	err_doing(reterr, "Making the %s %s filesystem", ext_type(p->fs), disk_role_name(p->role));
+	return proc_run(c->r, argv, NULL, reterr);
+}
+
+/* Run debugfs commands against the ext filesystem of `p`. */
+static int debugfs(struct ctx *c, const struct disk_part *p, const char *cmds, struct err *reterr)
+{
+	char cmdfile[600], dev[1200];
+	snprintf(cmdfile, sizeof(cmdfile), "%s/debugfs-%d.cmd", c->work, p->number);
+	if (write_file(cmdfile, cmds, reterr) < 0)
+		return -1;
+	snprintf(dev, sizeof(dev), "%s?offset=%llu", c->o->out, (unsigned long long)p->start);
+	const char *argv[] = {"debugfs", "-w", "-f", cmdfile, dev, NULL};
+	err_doing(reterr, "Writing the boot files into the %s filesystem", disk_role_name(p->role));
+	return proc_run(c->r, argv, NULL, reterr);
+}
+
+/* debugfs commands that put host file `src` at `dst` inside the filesystem,
+ * replacing what the root tree had there. */
+static void df_put(struct ctx *c, struct dynbuf *cmds, const char *src, const char *dst,
+		   bool existed)
+{
+	if (existed)
+		dyn_addf(cmds, "rm %s\n", dst);
+	dyn_addf(cmds, "write %s %s\n", src, dst);
+}
+
+static int make_fat(struct ctx *c, const struct disk_part *p, struct err *reterr)
+{
+	char id[16], off[32], blocks[32];
+	/* the volume id is the UUID without its dash */
+	snprintf(id, sizeof(id), "%.4s%.4s", p->fs_uuid, p->fs_uuid + 5);
+	snprintf(off, sizeof(off), "--offset=%llu", (unsigned long long)(p->start / DISK_SECTOR));
+	snprintf(blocks, sizeof(blocks), "%llu", (unsigned long long)(p->size / 1024));
+	const char *argv[] = {"mkfs.fat", "-F", "32", "-S", "512", "-s", "1", "-i", id,
+			      "-n", p->label, off, c->o->out, blocks, NULL};
+	err_doing(reterr, "Making the FAT32 EFI system partition");
+	return proc_run(c->r, argv, NULL, reterr);
+}
+
+static int mtools(struct ctx *c, const struct disk_part *p, const char *const *args,
+		  struct err *reterr)
+{
+	static const char *const env[] = {"MTOOLS_SKIP_CHECK=1", NULL};
+	char img[1200];
+	snprintf(img, sizeof(img), "%s@@%llu", c->o->out, (unsigned long long)p->start);
+	const char *argv[16];
+	int n = 0;
+	argv[n++] = args[0];
+	argv[n++] = "-i";
+	argv[n++] = img;
+	for (int i = 1; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	struct proc_opts po = {.stdout_fd = -1, .env_add = env};
+	return proc_run(c->r, argv, &po, reterr);
+}
+
+static int make_btrfs(struct ctx *c, const struct disk_part *p, const char *dir,
+		      struct err *reterr)
+{
+	char file[600], size[32];
+	snprintf(file, sizeof(file), "%s/btrfs-%d.img", c->work, p->number);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)p->size);
+	/* mkfs.btrfs --rootdir cannot write at an offset: make it in its own file
+	 * of the partition's size, then copy it in */
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)p->size) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return err_sys(reterr, e, "Creating %s", file);
+	}
+	close(fd);
+	const char *argv[] = {"mkfs.btrfs", "-q", "-f", "-U", p->fs_uuid, "-L", p->label,
+			      "--rootdir", dir, file, NULL};
+	err_doing(reterr, "Making the btrfs root filesystem");
+	if (proc_run(c->r, argv, NULL, reterr) < 0)
+		return -1;
+	if (c->r->dry_run)
+		return 0;
+	err_doing(reterr, "Copying the btrfs filesystem into the image");
+	return copy_into(file, c->o->out, p->start, p->size, reterr);
+}
+
+static int make_xfs(struct ctx *c, const struct disk_part *p, struct err *reterr)
+{
+	(void)c;
+	(void)p;
+	return err_set(reterr, ERR_USAGE, ENOTSUP,
+		       "populating an xfs root is not supported yet; choose ext4 for the root");
+}
+
+static void fstab_text(struct ctx *c, struct disk_layout *lay, struct dynbuf *out)
+{
+	dyn_addstr(out, "# written by amiwiz: filesystems by UUID, so they are found whatever\n"
+			"# the disk is called (xvda on Xen, nvme0n1 on Nitro)\n");
+	for (unsigned i = 0; i < lay->nparts; i++) {
+		const struct disk_part *p = &lay->parts[i];
+		switch (p->role) {
+		case DISK_ROLE_ROOT:
+			dyn_addf(out, "UUID=%s\t/\t%s\tdefaults\t0\t1\n", p->fs_uuid,
+				 disk_fs_name(p->fs));
+			break;
+		case DISK_ROLE_BOOT:
+			dyn_addf(out, "UUID=%s\t/boot\t%s\tdefaults\t0\t2\n", p->fs_uuid,
+				 disk_fs_name(p->fs));
+			break;
+		case DISK_ROLE_ESP:
+			dyn_addf(out, "UUID=%s\t/boot/efi\tvfat\tumask=0077\t0\t2\n", p->fs_uuid);
+			break;
+		case DISK_ROLE_BIOS_BOOT:
+		case DISK_ROLE_MAX:
+		default:
+			break;
+		}
+	}
+}
+
+/* The kernel command line.  Without an initramfs nothing but the kernel can
+ * find the root, and the kernel resolves PARTUUID= itself but not UUID=. */
+static void make_cmdline(struct ctx *c, struct disk_layout *lay, bool pv)
+{
+	struct disk_part *root = disk_layout_find(lay, DISK_ROLE_ROOT);
+	struct dynbuf d;
+	dyn_init(&d, sizeof(c->res->cmdline) - 1);
+	if (c->res->initrd[0])
+		dyn_addf(&d, "root=UUID=%s", root->fs_uuid);
+	else if (root->partuuid[0])
+		dyn_addf(&d, "root=PARTUUID=%s", root->partuuid);
+	else
+		dyn_addstr(&d, pv ? "root=/dev/xvda1" : "root=/dev/nvme0n1");
+	if (root->fs == DISK_FS_BTRFS || root->fs == DISK_FS_XFS || !c->res->initrd[0])
+		dyn_addf(&d, " rootfstype=%s", disk_fs_name(root->fs));
+	dyn_addstr(&d, " ro rootwait");
+	dyn_addstr(&d, pv ? " console=hvc0" : " console=tty0 console=ttyS0,115200n8");
+	if (!pv)
+		dyn_addstr(&d, " nvme_core.io_timeout=4294967295");
+	if (c->o->cmdline && c->o->cmdline[0])
+		dyn_addf(&d, " %s", c->o->cmdline);
+	snprintf(c->res->cmdline, sizeof(c->res->cmdline), "%s", dyn_ptr(&d));
+	dyn_free(&d);
+}
+
+static void menu_lst_text(struct ctx *c, struct disk_layout *lay, struct dynbuf *out)
+{
+	/* paths are relative to the filesystem pv-grub reads: with a separate
+	 * /boot that filesystem is /boot itself */
+	bool sep = disk_layout_find(lay, DISK_ROLE_BOOT) != NULL;
+	const char *k = c->res->kernel[0] ? c->res->kernel : "/boot/vmlinuz";
+	const char *i = c->res->initrd;
+	if (sep && strncmp(k, "/boot/", 6) == 0)
+		k += 5;
+	if (sep && strncmp(i, "/boot/", 6) == 0)
+		i += 5;
+	dyn_addstr(out, "# pv-grub reads this file (GRUB 0.97 syntax); written by amiwiz\n"
+			"default 0\ntimeout 1\n\n");
+	dyn_addf(out, "title Linux\n\troot %s\n\tkernel %s %s\n",
+		 lay->table == DISK_TABLE_NONE ? "(hd0)" : "(hd0,0)", k, c->res->cmdline);
+	if (i[0])
+		dyn_addf(out, "\tinitrd %s\n", i);
+}
+
+static void grub_cfg_text(struct ctx *c, struct disk_layout *lay, struct dynbuf *out)
+{
+	struct disk_part *root = disk_layout_find(lay, DISK_ROLE_ROOT);
+	const char *k = c->res->kernel[0] ? c->res->kernel : "/boot/vmlinuz";
+	dyn_addstr(out, "# GRUB 2 configuration written by amiwiz\n"
+			"set default=0\nset timeout=1\n"
+			"serial --unit=0 --speed=115200\n"
+			"terminal_input serial console\nterminal_output serial console\n\n");
+	dyn_addf(out, "menuentry 'Linux' {\n\tsearch --no-floppy --fs-uuid --set=root %s\n",
+		 root->fs_uuid);
+	dyn_addf(out, "\techo 'Loading %s'\n\tlinux %s %s\n", k, k, c->res->cmdline);
+	if (c->res->initrd[0])
+		dyn_addf(out, "\tinitrd %s\n", c->res->initrd);
+	dyn_addstr(out, "}\n");
+}
+
+static int grub_mkimage(struct ctx *c, const char *format, const char *out, const char *early,
+			struct err *reterr)
+{
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s/%s", c->grub_dir, format);
+	const char *argv[48] = {"grub-mkimage", "-O", format, "-d", dir, "-o", out,
+				"-c", early, "-p", "/boot/grub"};
+	int n = 11;
+	static const char *const common[] = {
+		"part_msdos", "part_gpt", "ext2", "xfs", "fat", "normal", "linux", "search",
+		"search_fs_uuid", "configfile", "echo", "serial", "terminal", "test", "ls",
+		"cat", "boot", "halt", "reboot", NULL};
+	for (int i = 0; common[i]; i++)
+		argv[n++] = common[i];
+	if (strcmp(format, "i386-pc") == 0)
+		argv[n++] = "biosdisk";
+	else {
+		argv[n++] = "efi_gop";
+		argv[n++] = "all_video";
+	}
+	argv[n] = NULL;
+	err_doing(reterr, "Making GRUB's %s image", format);
+	return proc_run(c->r, argv, NULL, reterr);
+}
+
+static int early_cfg(struct ctx *c, struct disk_layout *lay, char *path, size_t pathlen,
+		     struct err *reterr)
+{
+	struct disk_part *root = disk_layout_find(lay, DISK_ROLE_ROOT);
+	char text[512];
+	snprintf(path, pathlen, "%s/early.cfg", c->work);
+	snprintf(text, sizeof(text),
+		 "search --no-floppy --fs-uuid --set=root %s\n"
+		 "set prefix=($root)/boot/grub\n"
+		 "configfile ($root)/boot/grub/grub.cfg\n",
+		 root->fs_uuid);
+	return write_file(path, text, reterr);
+}
+
+static int install_grub_bios(struct ctx *c, struct disk_layout *lay, struct err *reterr)
+{
+	char early[600], core[600], bootimg[600];
+	unsigned char *core_buf = NULL, *boot_buf = NULL;
+	size_t core_len = 0, boot_len = 0;
+	int fd = -1, rc = -1;
+	step(c, "Installing GRUB for BIOS boot");
+	snprintf(core, sizeof(core), "%s/core.img", c->work);
+	snprintf(bootimg, sizeof(bootimg), "%s/i386-pc/boot.img", c->grub_dir);
+	if (early_cfg(c, lay, early, sizeof(early), reterr) < 0 ||
+	    grub_mkimage(c, "i386-pc", core, early, reterr) < 0)
+		return -1;
+	if (c->r->dry_run) {
+		dyn_addstr(&c->r->record, "# boot.img -> sector 0, core.img -> its place\n");
+		return 0;
+	}
+	/* where core.img goes: the BIOS boot partition, or the gap after the MBR */
+	struct disk_part *bb = disk_layout_find(lay, DISK_ROLE_BIOS_BOOT);
+	uint64_t lba = bb ? bb->start / DISK_SECTOR : 1;
+	uint64_t room = bb ? bb->size : lay->parts[0].start - DISK_SECTOR;
+	if (lay->table == DISK_TABLE_GPT && !bb)
+		return err_set(reterr, ERR_USAGE, EINVAL,
+			       "BIOS boot from a GPT disk needs a BIOS boot partition");
+	if (read_whole(core, &core_buf, &core_len, 4u << 20, reterr) < 0 ||
+	    read_whole(bootimg, &boot_buf, &boot_len, 512, reterr) < 0)
+		goto out;
+	core_len = (core_len + 511) / 512 * 512;
+	if (core_len > room) {
+		rc = err_set(reterr, ERR_INTERNAL, EFBIG,
+			     "GRUB's core.img (%zu bytes) does not fit in its %llu bytes", core_len,
+			     (unsigned long long)room);
+		goto out;
+	}
+	unsigned char mbr[512];
+	fd = open(c->o->out, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || pread(fd, mbr, 512, 0) != 512) {
+		rc = err_sys(reterr, fd < 0 ? errno : EIO, "Reading the first sector of %s",
+			     c->o->out);
+		goto out;
+	}
+	if (build_patch_grub_bios(mbr, boot_buf, core_buf, core_len, lba, reterr) < 0)
+		goto out;
+	if (pwrite_all(fd, core_buf, core_len, lba * DISK_SECTOR) < 0 ||
+	    pwrite_all(fd, mbr, 512, 0) < 0) {
+		rc = err_sys(reterr, errno, "Writing GRUB into %s", c->o->out);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0 && close(fd) < 0 && rc == 0)
+		rc = err_sys(reterr, errno, "Writing GRUB into %s", c->o->out);
+	free(core_buf);
+	free(boot_buf);
+	return rc;
+}
+
+static int install_grub_uefi(struct ctx *c, struct disk_layout *lay, struct err *reterr)
+{
+	char early[600], efi[600];
+	struct disk_part *esp = disk_layout_find(lay, DISK_ROLE_ESP);
+	step(c, "Installing GRUB for UEFI boot (\\EFI\\BOOT\\BOOTX64.EFI)");
+	if (!esp)
+		return err_set(reterr, ERR_USAGE, EINVAL, "UEFI boot needs an EFI system partition");
+	snprintf(efi, sizeof(efi), "%s/BOOTX64.EFI", c->work);
+	if (early_cfg(c, lay, early, sizeof(early), reterr) < 0 ||
+	    grub_mkimage(c, "x86_64-efi", efi, early, reterr) < 0)
+		return -1;
+	const char *mmd[] = {"mmd", "::/EFI", "::/EFI/BOOT", NULL};
+	const char *mcopy[] = {"mcopy", "-o", efi, "::/EFI/BOOT/BOOTX64.EFI", NULL};
+	err_doing(reterr, "Copying BOOTX64.EFI into the EFI system partition");
+	if (mtools(c, esp, mmd, reterr) < 0 || mtools(c, esp, mcopy, reterr) < 0)
+		return -1;
+	return 0;
+}
+
+static int from_disk(struct ctx *c, struct err *reterr)
+{
+	struct stat st;
+	if (stat(c->o->out, &st) == 0 && !c->o->overwrite)
+		return err_set(reterr, ERR_USAGE, EEXIST,
+			       "%s already exists; choose another name, or allow overwriting it",
+			       c->o->out);
+	step(c, "Converting %s to a raw image", c->o->source);
+	const char *argv[] = {"qemu-img", "convert", "-O", "raw", c->o->source, c->o->out, NULL};
+	err_doing(reterr, "Converting %s to a raw image", c->o->source);
+	return proc_run(c->r, argv, NULL, reterr);
+}
+
+int build_image(struct proc_runner *r, const struct build_opts *o, struct build_result *ret,
+		struct err *reterr)
+{
+	struct ctx c = {.r = r, .o = o, .res = ret};
+	struct dynbuf text, cmds;
+	char extract[600] = "";
+	int rc = -1;
+	dyn_init(&text, 64 * 1024);
+	dyn_init(&cmds, 64 * 1024);
+	memset(ret, 0, sizeof(*ret));
+	c.grub_dir = o->grub_dir ? o->grub_dir : "/usr/lib/grub";
+
+	if (!o->source || !o->out)
+		return err_set(reterr, ERR_USAGE, EINVAL, "a source and an output are needed");
+	if (o->source_kind == BUILD_FROM_DISK) {
+		rc = from_disk(&c, reterr);
+		goto out_nowork;
+	}
+	const char *tmp = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
+	snprintf(c.work, sizeof(c.work), "%s/amiwiz-build.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+	if (!mkdtemp(c.work)) {
+		c.work[0] = '\0';
+		rc = err_sys(reterr, errno, "Making a scratch directory");
+		goto out_nowork;
+	}
+	snprintf(ret->workdir, sizeof(ret->workdir), "%s", c.work);
+
+	struct stat st;
+	if (stat(o->source, &st) < 0) {
+		rc = err_set(reterr, ERR_USAGE, errno, "%s: %s", o->source, strerror(errno));
+		goto out;
+	}
+	if (o->source_kind == BUILD_FROM_TARBALL) {
+		if (!S_ISREG(st.st_mode)) {
+			rc = err_set(reterr, ERR_USAGE, EINVAL, "%s is not a file", o->source);
+			goto out;
+		}
+		snprintf(extract, sizeof(extract), "%s/root", c.work);
+		if (mkdir(extract, 0755) < 0) {
+			rc = err_sys(reterr, errno, "Making %s", extract);
+			goto out;
+		}
+		step(&c, "Unpacking %s", o->source);
+		const char *argv[] = {"tar", "-xpf", o->source, "-C", extract, "--numeric-owner",
+				      NULL};
+		err_doing(reterr, "Unpacking %s", o->source);
+		if (proc_run(r, argv, NULL, reterr) < 0)
+			goto out;
+		c.root = extract;
+	} else {
+		if (!S_ISDIR(st.st_mode)) {
+			rc = err_set(reterr, ERR_USAGE, ENOTDIR, "%s is not a directory", o->source);
+			goto out;
+		}
+		c.root = o->source;
+	}
+
+	/* plan */
+	struct disk_layout *lay = &ret->layout;
+	if (disk_layout_plan(&o->layout, lay, reterr) < 0)
+		goto out;
+	enum build_boot boot = o->boot;
+	if (boot == BUILD_BOOT_AUTO)
+		switch (o->layout.kind) {
+		case DISK_LAYOUT_PV_CLASSIC:
+		case DISK_LAYOUT_PV_SIMPLE:
+			boot = BUILD_BOOT_PV;
+			break;
+		case DISK_LAYOUT_UEFI:
+			boot = BUILD_BOOT_UEFI;
+			break;
+		case DISK_LAYOUT_HYBRID:
+			boot = BUILD_BOOT_BOTH;
+			break;
+		case DISK_LAYOUT_HVM_BIOS:
+		case DISK_LAYOUT_MAX:
+		default:
+			boot = BUILD_BOOT_BIOS;
+			break;
+		}
+	ret->boot = boot;
+	if ((boot == BUILD_BOOT_UEFI || boot == BUILD_BOOT_BOTH) && !disk_layout_find(lay, DISK_ROLE_ESP)) {
+		rc = err_set(reterr, ERR_USAGE, EINVAL,
+			     "UEFI boot needs a layout with an EFI system partition (uefi or hybrid)");
+		goto out;
+	}
+	if ((boot == BUILD_BOOT_BIOS || boot == BUILD_BOOT_BOTH) && lay->table == DISK_TABLE_NONE) {
+		rc = err_set(reterr, ERR_USAGE, EINVAL, "BIOS boot needs a partition table");
+		goto out;
+	}
+	if (o->kernel) {
+		snprintf(ret->kernel, sizeof(ret->kernel), "%s", o->kernel);
+		if (!exists_in_root(&c, o->kernel, NULL))
+			warn(&c, "the kernel %s is not in the root tree: the image will not boot",
+			     o->kernel);
+	} else {
+		find_kernel(&c);
+		if (!ret->kernel[0])
+			warn(&c, "no kernel (/boot/vmlinuz-*) in the root tree: the image will not "
+				 "boot until one is added as /boot/vmlinuz");
+	}
+	if (o->initrd)
+		snprintf(ret->initrd, sizeof(ret->initrd), "%s", o->initrd);
+	else
+		find_initrd(&c);
+	if (ret->initrd[0] && !exists_in_root(&c, ret->initrd, NULL))
+		warn(&c, "the initramfs %s is not in the root tree", ret->initrd);
+
+	/* the disk and its table */
+	step(&c, "Writing the %s partition table (%s layout)", disk_table_name(lay->table),
+	     disk_layout_name(lay->kind));
+	if (o->confirm_device || (stat(o->out, &st) == 0 && S_ISBLK(st.st_mode))) {
+		if (disk_device_check(o->out, o->confirm_device, o->probe, NULL, reterr) < 0)
+			goto out;
+	} else if (disk_image_create(o->out, o->layout.size, o->overwrite, reterr) < 0)
+		goto out;
+	err_doing(reterr, "Writing the partition table");
+	if (disk_layout_write(lay, o->out, reterr) < 0)
+		goto out;
+	make_cmdline(&c, lay, boot == BUILD_BOOT_PV);
+
+	/* the files we add: fstab, boot configuration, device nodes */
+	char fstab[600], bootcfg[600];
+	snprintf(fstab, sizeof(fstab), "%s/fstab", c.work);
+	fstab_text(&c, lay, &text);
+	if (write_file(fstab, dyn_ptr(&text), reterr) < 0)
+		goto out;
+	dyn_reset(&text);
+	snprintf(bootcfg, sizeof(bootcfg), "%s/%s", c.work,
+		 boot == BUILD_BOOT_PV ? "menu.lst" : "grub.cfg");
+	if (boot == BUILD_BOOT_PV)
+		menu_lst_text(&c, lay, &text);
+	else
+		grub_cfg_text(&c, lay, &text);
+	if (write_file(bootcfg, dyn_ptr(&text), reterr) < 0)
+		goto out;
+
+	struct disk_part *root = disk_layout_find(lay, DISK_ROLE_ROOT);
+	struct disk_part *bootp = disk_layout_find(lay, DISK_ROLE_BOOT);
+	struct disk_part *esp = disk_layout_find(lay, DISK_ROLE_ESP);
+	bool pvgrub = boot == BUILD_BOOT_PV;
+
+	/* the separate /boot (pv-classic): the root tree's /boot, plus the
+	 * boot/grub arrangement pv-grub looks for at (hd0,0)/boot/grub */
+	if (bootp) {
+		step(&c, "Making the ext3 /boot filesystem");
+		snprintf(c.path, sizeof(c.path), "%s/boot", c.root);
+		char bootdir[1024];
+		snprintf(bootdir, sizeof(bootdir), "%s", c.path);
+		if (mkfs_ext(&c, bootp, access(bootdir, F_OK) == 0 ? bootdir : NULL, true, reterr) <
+		    0)
+			goto out;
+		dyn_reset(&cmds);
+		bool had_boot = exists_in_root(&c, "/boot/boot", NULL);
+		bool had_grub = exists_in_root(&c, "/boot/grub", NULL);
+		if (!had_boot)
+			dyn_addstr(&cmds, "mkdir /boot\n");
+		if (!exists_in_root(&c, "/boot/boot/grub", NULL))
+			dyn_addstr(&cmds, "mkdir /boot/grub\n");
+		df_put(&c, &cmds, bootcfg, "/boot/grub/menu.lst",
+		       exists_in_root(&c, "/boot/boot/grub/menu.lst", NULL));
+		if (!had_grub)
+			dyn_addstr(&cmds, "symlink /grub boot/grub\n");
+		if (debugfs(&c, bootp, dyn_ptr(&cmds), reterr) < 0)
+			goto out;
+	}
+
+	step(&c, "Making the %s root filesystem from %s", disk_fs_name(root->fs), o->source);
+	if (is_ext(root->fs)) {
+		if (mkfs_ext(&c, root, c.root, pvgrub && !bootp, reterr) < 0)
+			goto out;
+		dyn_reset(&cmds);
+		if (!exists_in_root(&c, "/etc", NULL))
+			dyn_addstr(&cmds, "mkdir /etc\n");
+		df_put(&c, &cmds, fstab, "/etc/fstab", exists_in_root(&c, "/etc/fstab", NULL));
+		if (!exists_in_root(&c, "/dev", NULL))
+			dyn_addstr(&cmds, "mkdir /dev\n");
+		/* the kernel opens /dev/console before any devtmpfs is mounted */
+		if (!exists_in_root(&c, "/dev/console", NULL))
+			dyn_addstr(&cmds, "mknod /dev/console c 5 1\n");
+		if (!exists_in_root(&c, "/dev/null", NULL))
+			dyn_addstr(&cmds, "mknod /dev/null c 1 3\n");
+		if (!bootp) {
+			if (!exists_in_root(&c, "/boot", NULL))
+				dyn_addstr(&cmds, "mkdir /boot\n");
+			if (!exists_in_root(&c, "/boot/grub", NULL))
+				dyn_addstr(&cmds, "mkdir /boot/grub\n");
+			const char *dst = pvgrub ? "/boot/grub/menu.lst" : "/boot/grub/grub.cfg";
+			df_put(&c, &cmds, bootcfg, dst, exists_in_root(&c, dst, NULL));
+		}
+		if (esp && !exists_in_root(&c, "/boot/efi", NULL))
+			dyn_addstr(&cmds, "mkdir /boot/efi\n");
+		if (debugfs(&c, root, dyn_ptr(&cmds), reterr) < 0)
+			goto out;
+	} else if (root->fs == DISK_FS_BTRFS) {
+		/* btrfs takes a whole tree: a copy of the root plus our fstab */
+		char staged[600];
+		snprintf(staged, sizeof(staged), "%s/btrfs-root", c.work);
+		const char *cp[] = {"cp", "-a", "--reflink=auto", c.root, staged, NULL};
+		err_doing(reterr, "Staging the root tree for btrfs");
+		if (proc_run(r, cp, NULL, reterr) < 0)
+			goto out;
+		const char *inst[] = {"install", "-D", "-m", "0644", fstab, NULL, NULL};
+		char dst[700];
+		snprintf(dst, sizeof(dst), "%s/etc/fstab", staged);
+		inst[5] = dst;
+		if (proc_run(r, inst, NULL, reterr) < 0 || make_btrfs(&c, root, staged, reterr) < 0)
+			goto out;
+		warn(&c, "VM Import refuses btrfs subvolumes; this root has none, keep it so");
+	} else {
+		if (make_xfs(&c, root, reterr) < 0)
+			goto out;
+	}
+
+	if (esp) {
+		step(&c, "Making the EFI system partition");
+		if (make_fat(&c, esp, reterr) < 0)
+			goto out;
+	}
+	if (boot == BUILD_BOOT_BIOS || boot == BUILD_BOOT_BOTH)
+		if (install_grub_bios(&c, lay, reterr) < 0)
+			goto out;
+	if (boot == BUILD_BOOT_UEFI || boot == BUILD_BOOT_BOTH)
+		if (install_grub_uefi(&c, lay, reterr) < 0)
+			goto out;
+	if (!r->dry_run) {
+		/* make sure the image is on disk before anyone reads it */
+		int fd = open(o->out, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	step(&c, "Done");
+	rc = 0;
+out:
+	if (c.work[0])
+		rm_tree(c.work);
+out_nowork:
+	dyn_free(&text);
+	dyn_free(&cmds);
+	if (rc < 0 && reterr && !err_isset(reterr))
+		err_set(reterr, ERR_INTERNAL, 0, "the build failed");
+	return rc < 0 ? -1 : 0;
+}

@@ -1,0 +1,130 @@
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/build.h"
+
+static char tmp[] = "/tmp/amiwiz-test-build.XXXXXX";
+
+static void put(const char *rel, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", tmp, rel);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void replace_all(char *s, const char *from, const char *to)
+{
+	char buf[8192];
+	char *at;
+	while ((at = strstr(s, from))) {
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+		strcpy(s, buf);
+	}
+}
+
+/* The command lines a BIOS build runs, recorded instead of run: compared with
+ * the expected file after putting placeholders for the random parts. */
+static void test_dry_run_hvm_bios(void **state)
+{
+	char root[512], out[512];
+	assert_non_null(mkdtemp(tmp));
+	snprintf(root, sizeof(root), "%s/root", tmp);
+	snprintf(out, sizeof(out), "%s/disk.img", tmp);
+	mkdir(root, 0755);
+	char p[600];
+	snprintf(p, sizeof(p), "%s/boot", root);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/etc", root);
+	mkdir(p, 0755);
+	put("root/boot/vmlinuz-6.1.0-9-cloud-amd64", "k");
+	put("root/boot/vmlinuz-6.1.0-10-cloud-amd64", "k");
+
+	struct loop *l = loop_new();
+	struct proc_runner r;
+	proc_runner_init(&r, l, true);
+	struct build_opts o = {
+		.layout = {.kind = DISK_LAYOUT_HVM_BIOS, .table = -1, .size = 64 * DISK_MIB},
+		.source_kind = BUILD_FROM_DIR, .source = root, .out = out, .tmpdir = tmp};
+	struct build_result res;
+	struct err e;
+	err_clear(&e);
+	if (build_image(&r, &o, &res, &e) != 0)
+		fail_msg("%s: %s", e.doing, e.message);
+	/* the newest kernel by version order, not by name */
+	assert_string_equal(res.kernel, "/boot/vmlinuz-6.1.0-10-cloud-amd64");
+	assert_non_null(strstr(res.cmdline, "root=PARTUUID="));
+	assert_null(strstr(res.cmdline, "root=UUID="));
+
+	char got[8192];
+	snprintf(got, sizeof(got), "%s", dyn_ptr(&r.record));
+	replace_all(got, res.workdir, "WORK");
+	replace_all(got, out, "IMG");
+	replace_all(got, res.layout.parts[0].fs_uuid, "ROOTUUID");
+	replace_all(got, root, "ROOT");
+	const char *want =
+		"mke2fs -q -F -t ext4 -U ROOTUUID -L root -d ROOT -E offset=1048576 IMG 64512k\n"
+		"debugfs -w -f WORK/debugfs-1.cmd 'IMG?offset=1048576'\n"
+		"grub-mkimage -O i386-pc -d /usr/lib/grub/i386-pc -o WORK/core.img -c WORK/early.cfg "
+		"-p /boot/grub part_msdos part_gpt ext2 xfs fat normal linux search search_fs_uuid "
+		"configfile echo serial terminal test ls cat boot halt reboot biosdisk\n"
+		"# boot.img -> sector 0, core.img -> its place\n";
+	assert_string_equal(got, want);
+	proc_runner_release(&r);
+	loop_free(l);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_patch_grub_bios(void **state)
+{
+	unsigned char mbr[512], boot[512], core[4 * 512];
+	memset(mbr, 0, sizeof(mbr));
+	memset(boot, 0xcc, sizeof(boot));
+	boot[510] = 0x55;
+	boot[511] = 0xaa;
+	mbr[0x1b8] = 0x12; /* the disk signature survives */
+	mbr[0x1be + 4] = 0x83; /* and the partition table */
+	memset(core, 0, sizeof(core));
+	/* diskboot's blocklist: 3 more sectors, segment 0x820 */
+	core[512 - 4] = 3;
+	core[512 - 2] = 0x20;
+	core[512 - 1] = 0x08;
+	struct err e;
+	err_clear(&e);
+	assert_int_equal(build_patch_grub_bios(mbr, boot, core, sizeof(core), 2048, &e), 0);
+	assert_int_equal(mbr[0x5c], 0x00);
+	assert_int_equal(mbr[0x5d], 0x08); /* 2048 little-endian */
+	assert_int_equal(mbr[0x66], 0x90);
+	assert_int_equal(mbr[0x1b8], 0x12);
+	assert_int_equal(mbr[0x1be + 4], 0x83);
+	assert_int_equal(mbr[0], 0xcc);
+	assert_int_equal(core[500], 0x01); /* rest of core from 2049 */
+	assert_int_equal(core[501], 0x08);
+	/* a core.img whose blocklist does not match its size is refused */
+	core[512 - 4] = 7;
+	assert_int_equal(build_patch_grub_bios(mbr, boot, core, sizeof(core), 1, &e), -1);
+	assert_int_equal(e.kind, ERR_INPUT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dry_run_hvm_bios),
+		cmocka_unit_test(test_patch_grub_bios),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
