@@ -1038,7 +1038,7 @@ static int resolve_endpoints(struct ctx *x, const char *profile, struct err *ret
 	const char *global_cfg = configured ? prof_get(x, profile, "endpoint_url", where) : NULL;
 
 	for (int s = 0; s < AWS_SVC_MAX; s++) {
-		struct aws_endpoint *ep = &c->endpoint[s];
+		struct aws_endpoint_conf *ep = &c->endpoint[s];
 		char envname[64], secname[300];
 		const char *url = NULL;
 		snprintf(envname, sizeof(envname), "AWS_ENDPOINT_URL_%s", services[s].env);

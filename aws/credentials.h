@@ -70,7 +70,7 @@ struct aws_setting {
 	char source[AWS_SOURCE_MAX];
 };
 
-struct aws_endpoint {
+struct aws_endpoint_conf {
 	char *url;                   /* "https://ec2.eu-west-1.amazonaws.com" */
 	char source[AWS_SOURCE_MAX]; /* "default for ec2 in eu-west-1", ... */
 	char signing_region[64];     /* the region to sign for (us-east-1 for IAM) */
@@ -112,7 +112,7 @@ struct aws_config {
 	int needs_assume_role;      /* creds are the role's source credentials */
 	struct aws_role role;
 
-	struct aws_endpoint endpoint[AWS_SVC_MAX];
+	struct aws_endpoint_conf endpoint[AWS_SVC_MAX];
 };
 
 /* Where the module looks.  Everything is injectable for tests; NULL fields
