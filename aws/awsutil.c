@@ -1,5 +1,7 @@
 #include "aws/awsutil.h"
 
+#include "aws/sigv4.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,28 +10,10 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
-static bool is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '_' || c == '.' || c == '~';
-}
-
 int aws_uri_encode(struct dynbuf *out, const char *s, size_t len, bool keep_slash)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int r;
-		if (is_unreserved(c) || (keep_slash && c == '/')) {
-			r = dyn_addc(out, (char)c);
-		} else {
-			char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-			r = dyn_add(out, esc, 3);
-		}
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	/* one encoder for what is signed and what is sent */
+	return sigv4_uri_encode(s, len, keep_slash, out);
 }
 
 static int hexval(char c)
