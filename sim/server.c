@@ -305,8 +305,15 @@ static void route(struct sim_req *req)
 {
 	struct auth_result scope;
 	const char *action = query_get(&req->params, "Action");
+	struct auth_request ar = {
+		.method = req->method,
+		.raw_path = req->raw_path,
+		.raw_query = req->raw_query,
+		.headers = req->headers,
+		.nheaders = req->nheaders,
+	};
 
-	if (auth_scope(req->headers, req->nheaders, &scope) == 0) {
+	if (auth_scope(&ar, &scope) == 0) {
 		snprintf(req->region, sizeof(req->region), "%s", scope.region);
 		for (int s = 0; s < SVC_MAX; s++)
 			if (strcmp(scope.service, service_names[s]) == 0) {
@@ -336,6 +343,8 @@ static void check_auth(struct sim *sim, struct sim_req *req, struct sim_resp *re
 		.raw_query = req->raw_query,
 		.headers = req->headers,
 		.nheaders = req->nheaders,
+		.body = dyn_ptr(&req->body),
+		.body_len = dyn_len(&req->body),
 		.body_sha256 = req->body_sha256,
 		.now = (time_t)req->now,
 	};
@@ -375,6 +384,13 @@ static void check_auth(struct sim *sim, struct sim_req *req, struct sim_resp *re
 		code = s == SVC_S3 ? "RequestTimeTooSkewed" : s == SVC_EC2 ? "RequestExpired"
 						       : s == SVC_EBS ? "InvalidSignatureException"
 								      : "SignatureDoesNotMatch";
+		status = s == SVC_EC2 ? 400 : 403;
+		break;
+	case AUTH_PRESIGN_EXPIRED:
+		/* S3 and EC2 answer an expired presigned URL in their own words */
+		code = s == SVC_S3 ? "AccessDenied" : s == SVC_EC2 ? "RequestExpired"
+						    : s == SVC_EBS ? "InvalidSignatureException"
+								   : "ExpiredToken";
 		status = s == SVC_EC2 ? 400 : 403;
 		break;
 	case AUTH_BAD_SIGNATURE:
