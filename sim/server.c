@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/awsutil.h"
 #include "help/err.h"
 #include "sim/sim.h"
 #include "sim/xml.h"
@@ -574,13 +575,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
 	{
 		unsigned char d[32];
 		unsigned int dl = 32;
-		static const char hex[] = "0123456789abcdef";
 		EVP_DigestFinal_ex(c->sha, d, &dl);
-		for (int i = 0; i < 32; i++) {
-			c->req.body_sha256[2 * i] = hex[d[i] >> 4];
-			c->req.body_sha256[2 * i + 1] = hex[d[i] & 15];
-		}
-		c->req.body_sha256[64] = 0;
+		aws_hex(c->req.body_sha256, d, 32);
 	}
 	memset(&resp, 0, sizeof(resp));
 	resp.file_fd = -1;
