@@ -698,10 +698,28 @@ static int locate(struct fsinfo *fi, struct inspect_report *r, int prefer, const
 	return -1;
 }
 
+/* "/boot/config-<v>" beside "/boot/vmlinuz-<v>" (Debian, Fedora, Arch...). */
+static bool config_path_for(const char *kernel, char *out, size_t size)
+{
+	const char *slash = strrchr(kernel, '/');
+	const char *base = slash ? slash + 1 : kernel;
+	static const char *const prefixes[] = {"vmlinuz-", "vmlinux-", "bzImage-"};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i]);
+		if (strncmp(base, prefixes[i], pl) == 0 && base[pl]) {
+			int n = snprintf(out, size, "%.*sconfig-%s", (int)(base - kernel), kernel,
+					 base + pl);
+			return n > 0 && (size_t)n < size;
+		}
+	}
+	return false;
+}
+
 static void check_kernel(struct fsinfo *fi, struct inspect_report *r, int kpart,
 			 const struct inspect_opts *o)
 {
-	unsigned char *k;
+	unsigned char *k, *cfg = NULL, *ird = NULL;
+	char cfg_path[300];
 	long n = ext_read(fi->fs[kpart], r->kernel, &k, INSPECT_FILE_MAX);
 	if (n < 0)
 		return;
@@ -709,9 +727,32 @@ static void check_kernel(struct fsinfo *fi, struct inspect_report *r, int kpart,
 			    &r->kernel_bits) < 0)
 		r->kernel_bits = 0;
 	if (o->kernel_check) {
+		struct inspect_kernel_files f = {.kernel_path = r->kernel, .kernel = k,
+						 .kernel_len = (size_t)n};
 		char reason[400] = "";
-		int v = o->kernel_check(o->kernel_check_data, k, (size_t)n, o->target, reason,
-					sizeof(reason));
+		long cn = -1, in = -1;
+		/* the companions live where the kernel does (a separate /boot
+		 * holds them at its top, as the kernel's path already says) */
+		if (config_path_for(r->kernel, cfg_path, sizeof(cfg_path)))
+			cn = ext_read(fi->fs[kpart], cfg_path, &cfg, INSPECT_FILE_MAX);
+		if (cn >= 0) {
+			f.config_path = cfg_path;
+			f.config = (const char *)cfg;
+			f.config_len = (size_t)cn;
+		}
+		if (r->initrd_found) {
+			int ipart = locate(fi, r, kpart, r->initrd);
+			if (ipart < 0)
+				ipart = locate(fi, r, -1, r->initrd);
+			if (ipart >= 0)
+				in = ext_read(fi->fs[ipart], r->initrd, &ird, INSPECT_FILE_MAX);
+		}
+		if (in >= 0) {
+			f.initramfs_path = r->initrd;
+			f.initramfs = ird;
+			f.initramfs_len = (size_t)in;
+		}
+		int v = o->kernel_check(o->kernel_check_data, &f, o->target, reason, sizeof(reason));
 		if (v == 1) {
 			char status[160];
 			snprintf(status, sizeof(status), "ClientError: Unsupported kernel version %.100s",
@@ -719,8 +760,14 @@ static void check_kernel(struct fsinfo *fi, struct inspect_report *r, int kpart,
 			find(r, INSPECT_BLOCKER, "kernel.check",
 			     o->target == INSPECT_TARGET_IMPORT ? status : NULL, "The kernel %s: %s",
 			     r->kernel, reason);
+		} else if (v == 2) {
+			find(r, INSPECT_WARNING, "kernel.check-limited", NULL,
+			     "The kernel %s boots on some of the target's machines only: %s",
+			     r->kernel, reason);
 		}
 	}
+	free(cfg);
+	free(ird);
 	free(k);
 }
 

@@ -83,11 +83,28 @@ struct inspect_report {
 	struct inspect_finding findings[INSPECT_FINDINGS_MAX];
 };
 
-/* The seam for kernel checks (engine/kcheck): given the kernel file read from
- * the image (`kernel`, `len` bytes, borrowed) and the target, return 0 when it
- * fits, 1 when it does not (with a reason in `ret_reason`), -1 when it cannot
- * tell.  The tui command layer installs it; inspection works without it. */
-typedef int (*inspect_kernel_fn)(void *data, const unsigned char *kernel, size_t len,
+/* What inspection hands a kernel check: the kernel file read from the image,
+ * and its companions when the image holds them: /boot/config-<version> and
+ * the initramfs the boot configuration names.  Everything is borrowed for the
+ * duration of the call. */
+struct inspect_kernel_files {
+	const char *kernel_path;        /* in the image: "/boot/vmlinuz-6.1.0-13-amd64" */
+	const unsigned char *kernel;
+	size_t kernel_len;
+	const char *config_path;        /* "/boot/config-6.1.0-13-amd64", or NULL */
+	const char *config;             /* its text, or NULL */
+	size_t config_len;
+	const char *initramfs_path;     /* or NULL */
+	const unsigned char *initramfs; /* or NULL */
+	size_t initramfs_len;
+};
+
+/* The seam for kernel checks (engine/kcheck; inspect_kcheck() in
+ * engine/inspect_kcheck.h is the real one): given the kernel and its
+ * companions and the target, return 0 when it fits, 1 when it does not (a
+ * blocker), 2 when it fits with a limit (a warning), both with a reason in
+ * `ret_reason`, -1 when it cannot tell.  Inspection works without it. */
+typedef int (*inspect_kernel_fn)(void *data, const struct inspect_kernel_files *k,
 				 enum inspect_target target, char *ret_reason, size_t reason_len);
 
 struct inspect_opts {

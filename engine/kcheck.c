@@ -340,6 +340,23 @@ static int load_companions(struct kcheck_kernel *k, struct err *reterr)
 	return 0;
 }
 
+/* The configuration stored in the kernel (IKCONFIG), when there is one. */
+static void load_ikconfig(struct kcheck_kernel *k, const char *path, const uint8_t *d, size_t len)
+{
+	struct dynbuf cfg;
+	dyn_init(&cfg, KCONFIG_MAX_TEXT);
+	struct err e;
+	err_clear(&e);
+	int rc = bzimage_extract_config(d, len, &k->image, &cfg, &e);
+	if (rc == 0 && kconfig_parse(dyn_ptr(&cfg), dyn_len(&cfg), &k->config, &e) == 0) {
+		k->config_source = KCS_IKCONFIG;
+		snprintf(k->config_path, sizeof(k->config_path), "%s", path);
+	}
+	/* A kernel without IKCONFIG, or one we cannot unpack, is still worth
+	 * checking from its header: the missing config becomes a finding. */
+	dyn_free(&cfg);
+}
+
 /* A kernel image (in memory, from `path`): its header, then its config. */
 static int load_image(struct kcheck_kernel *k, const char *path, const uint8_t *d, size_t len,
 		      struct err *reterr)
@@ -354,18 +371,43 @@ static int load_image(struct kcheck_kernel *k, const char *path, const uint8_t *
 		return -1;
 	if (k->config_source != KCS_NONE)
 		return 0;
-	struct dynbuf cfg;
-	dyn_init(&cfg, KCONFIG_MAX_TEXT);
-	struct err e;
-	err_clear(&e);
-	int rc = bzimage_extract_config(d, len, &k->image, &cfg, &e);
-	if (rc == 0 && kconfig_parse(dyn_ptr(&cfg), dyn_len(&cfg), &k->config, &e) == 0) {
-		k->config_source = KCS_IKCONFIG;
-		snprintf(k->config_path, sizeof(k->config_path), "%s", path);
+	load_ikconfig(k, path, d, len);
+	return 0;
+}
+
+int kcheck_kernel_from_memory(const struct kcheck_memory *m, struct kcheck_kernel *k,
+			      struct err *reterr)
+{
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%s", m->name);
+	if (!bzimage_sniff(m->image, m->image_len))
+		return err_set(reterr, ERR_INPUT, EINVAL, "%s is not a kernel image amiwiz can read",
+			       m->name);
+	if (bzimage_parse(m->image, m->image_len, &k->image, reterr) < 0) {
+		err_doing(reterr, "Reading the kernel image %s", m->name);
+		return -1;
 	}
-	/* A kernel without IKCONFIG, or one we cannot unpack, is still worth
-	 * checking from its header: the missing config becomes a finding. */
-	dyn_free(&cfg);
+	k->have_image = 1;
+	snprintf(k->image_path, sizeof(k->image_path), "%s", m->name);
+	if (m->config && m->config_name) {
+		if (load_config_text(k, m->config_name, (const uint8_t *)m->config, m->config_len,
+				     KCS_FILE, reterr) < 0) {
+			kcheck_kernel_release(k);
+			return -1;
+		}
+	} else {
+		load_ikconfig(k, m->name, m->image, m->image_len);
+	}
+	if (m->initramfs && m->initramfs_name) {
+		struct err e;
+		err_clear(&e);
+		snprintf(k->initramfs_path, sizeof(k->initramfs_path), "%s", m->initramfs_name);
+		if (initramfs_read(m->initramfs, m->initramfs_len, &k->initramfs, &e) == 0)
+			k->have_initramfs = 1;
+		else
+			snprintf(k->initramfs_error, sizeof(k->initramfs_error), "%s", e.message);
+	}
+	kcheck_kernel_derive(k);
 	return 0;
 }
 

@@ -112,6 +112,29 @@ int kcheck_load(const char *path, struct kcheck_kernel **ret, size_t *ret_n, str
 int kcheck_kernel_from_config(const char *text, size_t len, struct kcheck_kernel *k,
 			      struct err *reterr);
 
+/* A kernel read from somewhere other than a folder (inside a disk image): the
+ * image's bytes and, when known, its configuration text and initramfs.  Names
+ * are what findings and paths report ("/boot/vmlinuz-6.1.0"). */
+struct kcheck_memory {
+	const char *name;
+	const unsigned char *image;
+	size_t image_len;
+	const char *config_name; /* NULL: use the configuration inside the image (IKCONFIG) */
+	const char *config;
+	size_t config_len;
+	const char *initramfs_name; /* NULL when there is none */
+	const unsigned char *initramfs;
+	size_t initramfs_len;
+};
+
+/* Describe the kernel in `m` (all borrowed) into `k` (the caller's; release
+ * with kcheck_kernel_release) as kcheck_load describes a file.  Fails with
+ * ERR_INPUT when the image is not a kernel amiwiz can read or the
+ * configuration does not parse; an unreadable initramfs is noted in
+ * initramfs_error, not a failure. */
+int kcheck_kernel_from_memory(const struct kcheck_memory *m, struct kcheck_kernel *k,
+			      struct err *reterr);
+
 /* Work out the derived facts (version, arch, compression) from image and
  * config.  kcheck_load and kcheck_kernel_from_config call it; call it again
  * after changing a description by hand. */

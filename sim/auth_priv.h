@@ -3,14 +3,14 @@
 #define AMIWIZ_SIM_AUTH_PRIV_H
 #ifdef AMIWIZ_UNITTESTS
 
-#include "help/dynbuf.h"
-#include "sim/auth.h"
+#include <stddef.h>
 
-int auth_canonical_query(struct dynbuf *out, const char *raw_query);
-int auth_canonical_request(struct dynbuf *out, const struct auth_request *req, const char *service,
-			   const char *signed_headers, const char *payload_hash);
-void auth_signature_hex(const char *secret, const char *date8, const char *region,
-			const char *service, const char *string_to_sign, char hex[65]);
+#include "aws/sigv4.h"
+
+/* Decode a received query string for sigv4 into `q` (at most `max`);
+ * *ret_buf (the caller frees it) holds the decoded bytes `q` points into. */
+int auth_parse_query(const char *raw_query, char **ret_buf, struct sigv4_kv *q, size_t max,
+		     size_t *ret_n);
 
 #endif
 #endif

@@ -5,6 +5,8 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "aws/awsutil.h"
+
 enum checksum_alg checksum_alg_by_name(const char *name)
 {
 	static const char *const names[CK_ALG_MAX] = {"md5", "crc32", "crc32c", "sha1", "sha256"};
@@ -16,7 +18,7 @@ enum checksum_alg checksum_alg_by_name(const char *name)
 
 void checksum_base64(const unsigned char *in, size_t n, char *out)
 {
-	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+	aws_base64(out, in, n);
 }
 
 uint32_t checksum_crc32c(uint32_t crc, const void *data, size_t len)

@@ -1,22 +1,10 @@
-/* data: the facts amiwiz-sim serves, compiled in from sim/data/ at build time
- * (sim/data/gen_data.py): Amazon's PV-GRUB kernel images per region, and the
- * import-task timelines measured on real EC2.  Read-only, static storage. */
+/* data: the import-task timelines measured on real EC2, compiled in at build
+ * time from help/data/import-timelines/ (sim/gen_timelines.py).  The AKIs the
+ * sim serves come from help/aki.h.  Read-only, static storage. */
 #ifndef AMIWIZ_SIM_DATA_H
 #define AMIWIZ_SIM_DATA_H
 
 #include <stddef.h>
-
-struct sim_aki {
-	const char *region;  /* "us-east-1" */
-	const char *id;      /* "aki-5c21674b" */
-	const char *arch;    /* "i386" or "x86_64" */
-	const char *name;    /* "pv-grub-hd0_1.05-x86_64.gz" */
-	const char *version; /* "1.05" */
-	const char *disk;    /* "hd0" or "hd00" */
-};
-
-extern const struct sim_aki sim_akis[];
-extern const size_t sim_akis_count;
 
 /* One measured point: `time` seconds after the task started it showed
  * `percent` and `state` (the StatusMessage text, or a final label). */

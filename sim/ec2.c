@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/inspect.h"
+#include "engine/inspect_kcheck.h"
+#include "help/aki.h"
 #include "help/unittest.h"
 #include "sim/data.h"
 #include "sim/ec2_priv.h"
@@ -751,11 +754,22 @@ UNITTEST int ec2_valid_ami_name(const char *name)
 	return 1;
 }
 
-static const struct sim_aki *find_aki(const char *region, const char *id)
+/* The AKIs the sim serves: the project's catalog (help/aki.h), limited to
+ * those whose image name is known.  EC2 shows every AKI with its name, and a
+ * name no source states would be an invented fact. */
+static const struct aki *served_aki(size_t i)
 {
-	for (size_t i = 0; i < sim_akis_count; i++)
-		if (strcmp(sim_akis[i].id, id) == 0 && (!region || strcmp(sim_akis[i].region, region) == 0))
-			return &sim_akis[i];
+	const struct aki *a = aki_at(i);
+	return a && a->image_name && a->version ? a : NULL;
+}
+
+static const struct aki *find_aki(const char *region, const char *id)
+{
+	for (size_t i = 0; i < aki_count(); i++) {
+		const struct aki *b = served_aki(i);
+		if (b && strcmp(b->id, id) == 0 && (!region || strcmp(b->region, region) == 0))
+			return b;
+	}
 	return NULL;
 }
 
@@ -1109,15 +1123,15 @@ static void add_image(struct dynbuf *b, const struct image_view *v)
 	}
 }
 
-static void image_from_aki(struct image_view *v, const struct sim_aki *a, char *location, size_t lsize,
+static void image_from_aki(struct image_view *v, const struct aki *a, char *location, size_t lsize,
 			   char *desc, size_t dsize)
 {
 	memset(v, 0, sizeof(*v));
-	snprintf(location, lsize, "ec2-public-images/%s.manifest.xml", a->name);
+	snprintf(location, lsize, "ec2-public-images/%s.manifest.xml", a->image_name);
 	snprintf(desc, dsize, "PV-GRUB release %s, %s", a->version,
 		 strcmp(a->arch, "i386") == 0 ? "32-bit" : "64-bit");
 	v->id = a->id;
-	v->name = a->name;
+	v->name = a->image_name;
 	v->owner = AMAZON_OWNER;
 	v->alias = "amazon";
 	v->type = "kernel";
@@ -1164,10 +1178,10 @@ static void describe_images(struct ctx *c)
 
 	parse_filters(c, "Filter", &fs);
 	settle_all(c, COLL_IMAGES, "pending", "available");
-	cap = sim_akis_count + (size_t)json_object_object_length(coll(c, COLL_IMAGES)) + 1;
+	cap = aki_count() + (size_t)json_object_object_length(coll(c, COLL_IMAGES)) + 1;
 	rows = calloc(cap, sizeof(*rows));
-	loc = calloc(sim_akis_count + 1, sizeof(*loc));
-	desc = calloc(sim_akis_count + 1, sizeof(*desc));
+	loc = calloc(aki_count() + 1, sizeof(*loc));
+	desc = calloc(aki_count() + 1, sizeof(*desc));
 	if (!rows || !loc || !desc) {
 		sim_fail(c->req, c->resp, 500, "InternalError", NULL, "Out of memory");
 		goto out;
@@ -1193,10 +1207,12 @@ static void describe_images(struct ctx *c)
 		    (nids || strcmp(store_str(img, "owner"), sim_account(c->req)) == 0))
 			image_from_rec(&rows[nrows++], img);
 	}
-	for (size_t i = 0; i < sim_akis_count; i++)
-		if (strcmp(sim_akis[i].region, sim_region(c->req)) == 0)
-			image_from_aki(&rows[nrows++], &sim_akis[i], loc[i], sizeof(loc[i]), desc[i],
+	for (size_t i = 0; i < aki_count(); i++) {
+		const struct aki *a = served_aki(i);
+		if (a && strcmp(a->region, sim_region(c->req)) == 0)
+			image_from_aki(&rows[nrows++], a, loc[i], sizeof(loc[i]), desc[i],
 				       sizeof(desc[i]));
+	}
 	/* keep only what the owners, ids and filters select */
 	size_t kept = 0;
 	for (size_t r = 0; r < nrows; r++) {
@@ -1481,9 +1497,11 @@ static void add_task(struct ctx *c, struct json_object *t)
 		int idx = timeline_index(tl, (c->req->now - store_double(t, "created")) * c->sim->cfg.speed,
 					 c->sim->cfg.stuck_state);
 		timeline_view(tl, idx, &view);
+		/* the failure the image's inspection predicted (or the missing
+		 * object) replaces the timeline's generic message */
 		if (view.message && (strcmp(view.status, "deleting") == 0 || strcmp(view.status, "deleted") == 0) &&
-		    store_str(t, "missing_object"))
-			view.message = store_str(t, "missing_object");
+		    store_str(t, "fail_message"))
+			view.message = store_str(t, "fail_message");
 	}
 	snprintf(pct, sizeof(pct), "%d", view.percent);
 	snprintf(size, sizeof(size), "%.1f", store_double(t, "size"));
@@ -1545,6 +1563,7 @@ static void start_import(struct ctx *c, int image)
 	const struct sim_timeline *tl;
 	struct json_object *t;
 	char id[40], *path = NULL, *ubuf = NULL;
+	char verdict[160] = ""; /* inspect_report.findings[].import_status */
 	unsigned long long size = 0;
 	int missing;
 
@@ -1588,8 +1607,19 @@ static void start_import(struct ctx *c, int image)
 	}
 	tl = timeline_for_key(okey);
 	missing = s3_object_file(c->sim, bucket, okey, &path, &size) != 0;
-	if (missing)
+	if (missing) {
 		tl = timeline_find("ec2importtime.failure-diskvalidation");
+	} else if (!tl) {
+		/* no outcome forced by the key: judge the upload as VM Import would */
+		struct err e;
+		err_clear(&e);
+		if (inspect_import_outcome(path, inspect_kcheck, NULL, verdict, sizeof(verdict), &e) < 0)
+			snprintf(verdict, sizeof(verdict),
+				 "ClientError: Disk validation failed [The disk image could not be read]");
+		tl = timeline_for_status(verdict, !image);
+		if (!timeline_failure_message(tl))
+			verdict[0] = '\0'; /* it succeeds: nothing to say */
+	}
 	free(path);
 	sim_new_id(id, sizeof(id), image ? "import-ami" : "import-snap");
 	t = json_object_new_object();
@@ -1608,8 +1638,10 @@ static void start_import(struct ctx *c, int image)
 	store_set_double(t, "size", (double)size / (1 << 30));
 	store_set_double(t, "created", c->req->now);
 	if (missing)
-		store_set_str(t, "missing_object", "ClientError: Disk validation failed [We do not have access to the "
+		store_set_str(t, "fail_message", "ClientError: Disk validation failed [We do not have access to the "
 				  "given resource. Reason 403 Forbidden]");
+	else if (verdict[0])
+		store_set_str(t, "fail_message", verdict);
 	json_object_object_add(t, "tags", json_object_new_object());
 	json_object_object_add(coll(c, COLL_TASKS), id, t);
 	if (sim_save(c->sim, c->req, c->resp, COLL_TASKS))

@@ -50,9 +50,18 @@ static void usage(FILE *f)
 		"  AWS_ACCESS_KEY_ID=%s\n"
 		"  AWS_SECRET_ACCESS_KEY=%s\n"
 		"\n"
-		"Import outcome by S3 key: a key containing fail-os, fail-kernel, fail-disk,\n"
-		"fail-volume, fail-internal or loop-booting replays that measured failure;\n"
-		"any other key succeeds.\n",
+		"Import outcome: ImportImage and ImportSnapshot inspect the uploaded object\n"
+		"as VM Import would (the same checks as amiwiz inspect --target import, the\n"
+		"kernel checks included) and replay the measured timeline of the verdict:\n"
+		"  completes                            a bootable image VM Import accepts\n"
+		"  Unknown OS / Missing OS files        failure-os (no /etc, no os-release...)\n"
+		"  Unsupported kernel version V         failure-kernelversion (e.g. 32-bit)\n"
+		"  No valid partitions                  failure-volume\n"
+		"  Disk validation failed, empty file   failure-diskvalidation\n"
+		"An import snapshot only fails on the disk itself (format, size), as on EC2.\n"
+		"An S3 key containing one of these words forces the outcome instead (for\n"
+		"tests and teaching): fail-os, fail-kernel, fail-disk, fail-volume,\n"
+		"fail-internal, loop-booting (never ends), succeed.\n",
 		AUTH_PRACTICE_ACCOUNT, AUTH_PRACTICE_KEY_ID, AUTH_PRACTICE_SECRET);
 }
 

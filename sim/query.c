@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/sigv4.h"
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -43,21 +45,8 @@ int query_decode(struct dynbuf *out, const char *s, size_t len, int plus_is_spac
 
 int query_uri_encode(struct dynbuf *out, const char *s, size_t len, int keep_slash)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int r;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~' || (c == '/' && keep_slash)) {
-			r = dyn_addc(out, (char)c);
-		} else {
-			char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-			r = dyn_add(out, esc, 3);
-		}
-		if (r)
-			return r;
-	}
-	return 0;
+	/* the signer's encoder: what the sim encodes must match what it verifies */
+	return sigv4_uri_encode(s, len, keep_slash, out);
 }
 
 static int add_pair(struct query *q, const char *s, size_t len)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws/awsutil.h"
 #include "help/err.h"
 #include "sim/sim.h"
 #include "sim/xml.h"
@@ -305,8 +306,15 @@ static void route(struct sim_req *req)
 {
 	struct auth_result scope;
 	const char *action = query_get(&req->params, "Action");
+	struct auth_request ar = {
+		.method = req->method,
+		.raw_path = req->raw_path,
+		.raw_query = req->raw_query,
+		.headers = req->headers,
+		.nheaders = req->nheaders,
+	};
 
-	if (auth_scope(req->headers, req->nheaders, &scope) == 0) {
+	if (auth_scope(&ar, &scope) == 0) {
 		snprintf(req->region, sizeof(req->region), "%s", scope.region);
 		for (int s = 0; s < SVC_MAX; s++)
 			if (strcmp(scope.service, service_names[s]) == 0) {
@@ -336,6 +344,8 @@ static void check_auth(struct sim *sim, struct sim_req *req, struct sim_resp *re
 		.raw_query = req->raw_query,
 		.headers = req->headers,
 		.nheaders = req->nheaders,
+		.body = dyn_ptr(&req->body),
+		.body_len = dyn_len(&req->body),
 		.body_sha256 = req->body_sha256,
 		.now = (time_t)req->now,
 	};
@@ -375,6 +385,13 @@ static void check_auth(struct sim *sim, struct sim_req *req, struct sim_resp *re
 		code = s == SVC_S3 ? "RequestTimeTooSkewed" : s == SVC_EC2 ? "RequestExpired"
 						       : s == SVC_EBS ? "InvalidSignatureException"
 								      : "SignatureDoesNotMatch";
+		status = s == SVC_EC2 ? 400 : 403;
+		break;
+	case AUTH_PRESIGN_EXPIRED:
+		/* S3 and EC2 answer an expired presigned URL in their own words */
+		code = s == SVC_S3 ? "AccessDenied" : s == SVC_EC2 ? "RequestExpired"
+						    : s == SVC_EBS ? "InvalidSignatureException"
+								   : "ExpiredToken";
 		status = s == SVC_EC2 ? 400 : 403;
 		break;
 	case AUTH_BAD_SIGNATURE:
@@ -558,13 +575,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
 	{
 		unsigned char d[32];
 		unsigned int dl = 32;
-		static const char hex[] = "0123456789abcdef";
 		EVP_DigestFinal_ex(c->sha, d, &dl);
-		for (int i = 0; i < 32; i++) {
-			c->req.body_sha256[2 * i] = hex[d[i] >> 4];
-			c->req.body_sha256[2 * i + 1] = hex[d[i] & 15];
-		}
-		c->req.body_sha256[64] = 0;
+		aws_hex(c->req.body_sha256, d, 32);
 	}
 	memset(&resp, 0, sizeof(resp));
 	resp.file_fd = -1;

@@ -57,7 +57,7 @@ struct sim_req {
 	int body_too_big;
 	char body_sha256[65];
 	enum sim_service service;
-	char region[33];
+	char region[64];
 	const struct auth_key *key; /* who signed it */
 	char request_id[40];
 	struct query params; /* URL query plus form body (EC2/STS/IAM) */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "help/atomicfile.h"
 #include "help/err.h"
 
 static const char *const coll_names[] = {
@@ -51,57 +52,8 @@ static int make_dir(const char *path, struct err *reterr)
 
 int store_write_file(const char *path, const void *data, size_t len, struct err *reterr)
 {
-	struct dynbuf tmp;
-	int fd = -1, rc = -1;
-	char *dcopy = NULL;
-
-	dyn_init(&tmp, 8192);
-	if (dyn_addf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
-		err_set(reterr, ERR_SYSTEM, ENAMETOOLONG, "Path too long: %s", path);
-		goto fail;
-	}
-	fd = open(dyn_ptr(&tmp), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err_sys(reterr, errno, "Cannot create %s", dyn_ptr(&tmp));
-		goto fail;
-	}
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, (const char *)data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			err_sys(reterr, errno, "Cannot write %s", dyn_ptr(&tmp));
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd)) {
-		err_sys(reterr, errno, "Cannot flush %s", dyn_ptr(&tmp));
-		goto fail;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(dyn_ptr(&tmp), path)) {
-		err_sys(reterr, errno, "Cannot rename %s", dyn_ptr(&tmp));
-		goto fail;
-	}
-	dcopy = strdup(path);
-	if (dcopy) {
-		int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	rc = 0;
-fail:
-	if (fd >= 0) {
-		close(fd);
-		unlink(dyn_ptr(&tmp));
-	}
-	free(dcopy);
-	dyn_free(&tmp);
-	return rc;
+	/* the project's one crash-safe replace (temporary file, fsync, rename) */
+	return atomic_write_file(path, data, len, 0600, reterr) < 0 ? -1 : 0;
 }
 
 int store_open(const char *dir, struct store **ret, struct err *reterr)

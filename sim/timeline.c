@@ -23,6 +23,7 @@ static const struct {
 	{"fail-internal", "ec2importtime.failure-internal",
 	 "ServerError: the import stopped with an internal error (internalerror)"},
 	{"loop-booting", "ec2importtime.loop-booting", NULL},
+	{"succeed", TIMELINE_SUCCESS, NULL},
 };
 
 const struct sim_timeline *timeline_for_key(const char *key)
@@ -30,6 +31,31 @@ const struct sim_timeline *timeline_for_key(const char *key)
 	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
 		if (key && strstr(key, outcomes[i].pattern))
 			return timeline_find(outcomes[i].timeline);
+	return NULL;
+}
+
+const struct sim_timeline *timeline_for_status(const char *status, int snapshot)
+{
+	static const struct {
+		const char *prefix;
+		const char *timeline;
+	} by_status[] = {
+		{"ClientError: Disk validation failed", "ec2importtime.failure-diskvalidation"},
+		{"InvalidParameter:", "ec2importtime.failure-diskvalidation"},
+		{"ClientError: No valid partitions", "ec2importtime.failure-volume"},
+		{"ClientError: Unsupported kernel version", "ec2importtime.failure-kernelversion"},
+		{"ClientError: ", "ec2importtime.failure-os"},
+	};
+	if (!status || !*status)
+		return timeline_find(TIMELINE_SUCCESS);
+	for (size_t i = 0; i < sizeof(by_status) / sizeof(by_status[0]); i++)
+		if (strncmp(status, by_status[i].prefix, strlen(by_status[i].prefix)) == 0) {
+			/* a snapshot import copies the disk without looking at the
+			 * system on it: only the disk itself can make it fail */
+			if (snapshot && i >= 2)
+				break;
+			return timeline_find(by_status[i].timeline);
+		}
 	return timeline_find(TIMELINE_SUCCESS);
 }
 

@@ -13,10 +13,19 @@
 /* The timeline named `name` ("ec2importtime.failure-os"), or NULL. */
 const struct sim_timeline *timeline_find(const char *name);
 
-/* The outcome chosen from an S3 key: "fail-os", "fail-kernel", "fail-disk",
- * "fail-volume", "fail-internal", "loop-booting" select the failure
- * timelines; anything else the success one.  Never NULL. */
+/* The outcome an S3 key forces, for tests and teaching: "fail-os",
+ * "fail-kernel", "fail-disk", "fail-volume", "fail-internal", "loop-booting"
+ * select those failure timelines, "succeed" the success one; NULL for a key
+ * that names none (the image's inspection then decides). */
 const struct sim_timeline *timeline_for_key(const char *key);
+
+/* The timeline for the StatusMessage VM Import would end with
+ * (inspect_import_outcome's verdict; "" = success): disk validation and
+ * InvalidParameter -> failure-diskvalidation, "No valid partitions" ->
+ * failure-volume, "Unsupported kernel version" -> failure-kernelversion, any
+ * other ClientError -> failure-os.  For a snapshot import (`snapshot` set)
+ * only the disk-level verdicts count.  Never NULL. */
+const struct sim_timeline *timeline_for_status(const char *status, int snapshot);
 
 /* The StatusMessage a failed task ends with ("ClientError: ..."), or NULL for
  * timelines that do not fail. */

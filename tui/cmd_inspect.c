@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/inspect.h"
+#include "engine/inspect_kcheck.h"
 #include "tui/cli.h"
 
 static void print_json(const char *path, const struct inspect_report *r)
@@ -141,7 +142,8 @@ int cmd_inspect(int argc, char **argv)
 		cli_errorf("out of memory");
 		return CLI_FINDINGS;
 	}
-	/* kernel checks (engine/kcheck) plug in here through o.kernel_check */
+	/* the kernel found in the image is judged by engine/kcheck's rules */
+	o.kernel_check = inspect_kcheck;
 	if (inspect_image(path, &o, r, &e) < 0) {
 		struct dynbuf d;
 		dyn_init(&d, 4096);

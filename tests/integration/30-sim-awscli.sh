@@ -108,8 +108,23 @@ cmp -s "$sim_tmp/disk.raw" "$sim_tmp/back.raw" && ok "s3 round trip is byte-iden
 out=$(awsx s3 ls s3://practice-imports/ 2>&1)
 case "$out" in *20000000*disk.raw*) ok "s3 ls lists the object" ;; *) not_ok "s3 ls" "$out" ;; esac
 
-# -- VM Import, followed to the end
-task=$(awsx ec2 import-image --disk-containers "Format=raw,UserBucket={S3Bucket=practice-imports,S3Key=disk.raw}" --query ImportTaskId --output text 2>&1)
+# -- VM Import, followed to the end (random bytes hold no system: the key's
+# "succeed" forces the outcome; 60-sim-import-inspect.sh imports real images)
+head -c 1048576 /dev/urandom >"$sim_tmp/succeed.raw"
+check "s3 cp the image to import" awsx s3 cp --only-show-errors "$sim_tmp/succeed.raw" s3://practice-imports/succeed.raw
+# a presigned URL (query-form SigV4) fetches the object without credentials
+purl=$(awsx s3 presign s3://practice-imports/succeed.raw --expires-in 120 2>&1)
+/usr/bin/python3 -c 'import sys, urllib.request; open(sys.argv[2], "wb").write(urllib.request.urlopen(sys.argv[1]).read())' "$purl" "$sim_tmp/presigned.raw" 2>/dev/null
+cmp -s "$sim_tmp/succeed.raw" "$sim_tmp/presigned.raw" && ok "s3 presign: the URL fetches the object" || not_ok "s3 presign" "$purl"
+out=$(/usr/bin/python3 -c 'import sys, urllib.request, urllib.error
+try:
+    u = sys.argv[1]
+    urllib.request.urlopen(u[:-1] + ("0" if u[-1] != "0" else "1"))
+    print("accepted")
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())' "$purl" 2>&1)
+case "$out" in 403*SignatureDoesNotMatch*) ok "s3 presign: a tampered signature is refused" ;; *) not_ok "tampered presign" "$out" ;; esac
+task=$(awsx ec2 import-image --disk-containers "Format=raw,UserBucket={S3Bucket=practice-imports,S3Key=succeed.raw}" --query ImportTaskId --output text 2>&1)
 case "$task" in import-ami-*) ok "ec2 import-image" ;; *) not_ok "import-image" "$task" ;; esac
 task_done() { [ "$(awsx ec2 describe-import-image-tasks --import-task-ids "$task" --query 'ImportImageTasks[0].Status' --output text 2>&1)" = completed ]; }
 poll_until 60 task_done && ok "describe-import-image-tasks follows the task to completed" || not_ok "import completes"

@@ -10,13 +10,13 @@ SPEED=40
 sim_start "$sim_tmp/data" --speed $SPEED && ok "sim starts" || { not_ok "sim starts"; tap_done; exit 1; }
 awsx s3 mb s3://timelines >/dev/null 2>&1
 head -c 1048576 /dev/urandom >"$sim_tmp/img"
-for k in ok.raw fail-os.raw fail-kernel.raw fail-disk.raw fail-volume.raw fail-internal.raw loop-booting.raw; do
+for k in succeed.raw fail-os.raw fail-kernel.raw fail-disk.raw fail-volume.raw fail-internal.raw loop-booting.raw; do
 	awsx s3 cp --only-show-errors "$sim_tmp/img" "s3://timelines/$k" || not_ok "upload $k"
 done
 awsx iam create-role --role-name vmimport --assume-role-policy-document '{"Version":"2012-10-17","Statement":[]}' >/dev/null 2>&1
 
 # The script prints "PASS name" or "FAIL name" (+ "# detail" lines); TAP numbering stays here.
-results=$(/usr/bin/python3 - "$SIM_URL" "$AMIWIZ_TOP/sim/data/import-timelines" $SPEED <<'PY' 2>&1
+results=$(/usr/bin/python3 - "$SIM_URL" "$AMIWIZ_TOP/help/data/import-timelines" $SPEED <<'PY' 2>&1
 import csv, sys, time
 import botocore.session
 
@@ -26,7 +26,7 @@ ec2 = s.create_client("ec2", region_name="us-east-1", endpoint_url=url,
                       aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
                       aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 cases = {
-    "ok.raw": ("ec2importtime", None),
+    "succeed.raw": ("ec2importtime", None),
     "fail-os.raw": ("ec2importtime.failure-os", "ClientError: "),
     "fail-kernel.raw": ("ec2importtime.failure-kernelversion", "ClientError: "),
     "fail-disk.raw": ("ec2importtime.failure-diskvalidation", "ClientError: Disk validation failed"),
@@ -99,7 +99,7 @@ if r["Status"] == "active" and r.get("StatusMessage") == "booting":
 else:
     print("not ok %d - booting loop ended: %s" % (n, r))
 # a successful import made an image
-tid = [t for t, k in tasks.items() if k == "ok.raw"][0]
+tid = [t for t, k in tasks.items() if k == "succeed.raw"][0]
 r = ec2.describe_import_image_tasks(ImportTaskIds=[tid])["ImportImageTasks"][0]
 img = r.get("ImageId")
 n += 1
@@ -125,7 +125,7 @@ sim_stop
 
 # --stuck: tasks stop at the named state and stay there
 sim_start "$sim_tmp/data" --speed 1000 --stuck converting && ok "sim restarts with --stuck converting" || not_ok "restart stuck"
-task=$(awsx ec2 import-image --disk-containers "Format=raw,UserBucket={S3Bucket=timelines,S3Key=ok.raw}" --query ImportTaskId --output text 2>&1)
+task=$(awsx ec2 import-image --disk-containers "Format=raw,UserBucket={S3Bucket=timelines,S3Key=succeed.raw}" --query ImportTaskId --output text 2>&1)
 state() { awsx ec2 describe-import-image-tasks --import-task-ids "$task" --query 'ImportImageTasks[0].[Status,StatusMessage,Progress]' --output text 2>&1; }
 reached() { [ "$(state)" = "$(printf 'active\tconverting\t28')" ]; }
 poll_until 20 reached && ok "the task reaches converting" || not_ok "reaches converting" "$(state)"

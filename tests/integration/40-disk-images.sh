@@ -25,20 +25,7 @@ else
 fi
 
 # --- a minimal root: busybox, an init that prints a marker and powers off ---
-mkroot() {
-	local r=$1
-	mkdir -p "$r/bin" "$r/sbin" "$r/boot" "$r/proc" "$r/etc"
-	cp /bin/busybox "$r/bin/busybox"
-	ln -sf busybox "$r/bin/sh"
-	cat >"$r/sbin/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox echo "AMIWIZ-MARKER-$(/bin/busybox cat /etc/marker)"
-/bin/busybox poweroff -f
-INIT
-	chmod 755 "$r/sbin/init"
-	echo 'PRETTY_NAME="amiwiz test system"' >"$r/etc/os-release"
-}
+. "$AMIWIZ_TOP/tests/lib/images.sh"
 mkroot "$work/root"
 cp "$vmlinuz" "$work/root/boot/"
 echo ok-root >"$work/root/etc/marker"
@@ -90,9 +77,22 @@ fi
 check "inspect: bios image is fine for hvm" "$A" inspect --target hvm "$work/bios.img"
 check "inspect: uefi image is fine for hvm" "$A" inspect --target hvm "$work/uefi.img"
 check "inspect: hybrid image is fine for hvm" "$A" inspect --target hvm "$work/hybrid.img"
-check "inspect: pv-simple image is fine for pv" "$A" inspect --target pv "$work/pvsimple.img"
-check "inspect: pv-simple without a table is fine for pv" "$A" inspect --target pv "$work/pvnone.img"
-check "inspect: pv-classic image is fine for pv" "$A" inspect --target pv "$work/pvclassic.img"
+# The cloud kernel is LZ4-compressed, which no pv-grub unpacks: the pv images
+# are right in every other respect, and the kernel check names that one reason.
+pv_lz4_only() { # name img
+	local out rc
+	out=$("$A" inspect --json --target pv "$2" 2>&1)
+	rc=$?
+	got=$(printf '%s' "$out" | json_get /dev/stdin '[f["code"] for f in d["findings"] if f["severity"] == "blocker"], "pv-grub cannot unpack" in "".join(f["text"] for f in d["findings"]) and "has lz4" in "".join(f["text"] for f in d["findings"])' 2>&1)
+	if [ "$rc" = 1 ] && [ "$got" = "['kernel.check'] True" ]; then
+		ok "inspect: $1 is fine for pv but for its LZ4 kernel, which pv-grub cannot unpack"
+	else
+		not_ok "inspect: $1 blocked for pv by the LZ4 kernel only (exit $rc)" "$got" "$out"
+	fi
+}
+pv_lz4_only "pv-simple image" "$work/pvsimple.img"
+pv_lz4_only "pv-simple without a table" "$work/pvnone.img"
+pv_lz4_only "pv-classic image" "$work/pvclassic.img"
 check "inspect: bios image would import" "$A" inspect --target import "$work/bios.img"
 
 # --- boot tests (TCG) ---

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "sim/auth.h"
-#include "sim/auth_priv.h"
+#include "aws/sigv4.h"
+#include "help/err.h"
 #include "sim/ec2_priv.h"
 #include "sim/fault.h"
 #include "sim/query.h"
@@ -134,19 +135,97 @@ static void test_auth_vector(void **state)
 	auth_keys_free(&keys);
 }
 
-static void test_canonical_query(void **state)
+/* A presigned (query-form) URL made by aws/sigv4's signer passes the sim's
+ * verifier until it expires, and its scope routes the request. */
+static void test_auth_presigned(void **state)
 {
-	struct dynbuf d;
+	struct auth_keys keys = {0};
+	struct sigv4_kv qin[] = {{"response-content-type", "text/plain"}};
+	struct sigv4_kv hin[] = {{"Host", "127.0.0.1:4566"}};
+	struct sigv4_credentials cred = {AUTH_PRACTICE_KEY_ID, AUTH_PRACTICE_SECRET, NULL};
+	struct sigv4_request sr = {
+		.method = "GET", .path = "/bucket/my%20key", .query = qin, .n_query = 1,
+		.headers = hin, .n_headers = 1, .service = "s3", .region = "eu-west-1",
+		.payload_hash = SIGV4_UNSIGNED_PAYLOAD, /* as S3 presigns */
+		.when = 1700000000, .form = SIGV4_FORM_QUERY, .expires = 300,
+	};
+	struct sigv4_signed sig;
+	struct err e;
+	struct dynbuf wire;
+	struct auth_header h[] = {{"Host", "127.0.0.1:4566"}};
+	struct auth_request req = {.method = "GET", .raw_path = "/bucket/my%20key", .headers = h,
+				   .nheaders = 1, .now = 1700000000 + 10};
+	struct auth_result res;
 	(void)state;
-	dyn_init(&d, 4096);
-	assert_int_equal(auth_canonical_query(&d, "uploadId=a%2Fb&partNumber=2&uploads"), 0);
-	assert_string_equal(dyn_ptr(&d), "partNumber=2&uploadId=a%2Fb&uploads=");
-	dyn_free(&d);
+
+	sigv4_signed_init(&sig);
+	err_clear(&e);
+	dyn_init(&wire, 65536);
+	assert_int_equal(sigv4_sign(&sr, &cred, &sig, &e), 0);
+	assert_int_equal(sigv4_query_to_wire(qin, 1, &wire), 0);
+	assert_int_equal(dyn_addf(&wire, "&%s", dyn_ptr(&sig.query)), 0);
+	req.raw_query = dyn_ptr(&wire);
+	auth_keys_add(&keys, AUTH_PRACTICE_KEY_ID, AUTH_PRACTICE_SECRET, AUTH_PRACTICE_ACCOUNT);
+
+	assert_int_equal(auth_scope(&req, &res), 0);
+	assert_string_equal(res.service, "s3");
+	assert_string_equal(res.region, "eu-west-1");
+	assert_int_equal(auth_verify(&req, &keys, &res), AUTH_OK);
+	assert_ptr_equal(res.key, &keys.v[0]);
+	req.now = 1700000000 + 301;
+	assert_int_equal(auth_verify(&req, &keys, &res), AUTH_PRESIGN_EXPIRED);
+	req.now = 1700000000 + 10;
+	req.raw_path = "/bucket/other";
+	assert_int_equal(auth_verify(&req, &keys, &res), AUTH_BAD_SIGNATURE);
+	assert_null(strstr(res.message, AUTH_PRACTICE_SECRET));
+	req.raw_path = "/bucket/my%20key";
+	req.raw_query = "response-content-type=text%2Fplain";
+	assert_int_equal(auth_scope(&req, &res), -1);
+	assert_int_equal(auth_verify(&req, &keys, &res), AUTH_MISSING);
+	req.raw_query = "X-Amz-Signature=%ZZ";
+	assert_int_equal(auth_verify(&req, &keys, &res), AUTH_MALFORMED);
+
+	dyn_free(&wire);
+	sigv4_signed_free(&sig);
+	auth_keys_free(&keys);
+}
+
+/* A body that does not match its declared x-amz-content-sha256. */
+static void test_auth_body_mismatch(void **state)
+{
+	struct auth_keys keys = {0};
+	struct sigv4_kv hin[] = {{"Host", "127.0.0.1:4566"}};
+	struct sigv4_credentials cred = {AUTH_PRACTICE_KEY_ID, AUTH_PRACTICE_SECRET, NULL};
+	struct sigv4_request sr = {
+		.method = "PUT", .path = "/b/k", .headers = hin, .n_headers = 1, .body = "hello",
+		.body_len = 5, .service = "s3", .region = "us-east-1", .when = 1700000000,
+	};
+	struct sigv4_signed sig;
+	struct err e;
+	struct auth_header h[8] = {{"Host", "127.0.0.1:4566"}};
+	size_t nh = 1;
+	struct auth_request req = {.method = "PUT", .raw_path = "/b/k", .headers = h,
+				   .body = "hello", .body_len = 5, .now = 1700000000};
+	struct auth_result res;
+	(void)state;
+
+	sigv4_signed_init(&sig);
+	err_clear(&e);
+	assert_int_equal(sigv4_sign(&sr, &cred, &sig, &e), 0);
+	for (size_t i = 0; i < sig.n_add_headers; i++)
+		h[nh++] = (struct auth_header){sig.add_headers[i].name, sig.add_headers[i].value};
+	req.nheaders = nh;
+	auth_keys_add(&keys, AUTH_PRACTICE_KEY_ID, AUTH_PRACTICE_SECRET, AUTH_PRACTICE_ACCOUNT);
+	assert_int_equal(auth_verify(&req, &keys, &res), AUTH_OK);
+	req.body = "jello";
+	assert_int_equal(auth_verify(&req, &keys, &res), AUTH_BODY_MISMATCH);
+	sigv4_signed_free(&sig);
+	auth_keys_free(&keys);
 }
 
 static void test_timeline_replay(void **state)
 {
-	const struct sim_timeline *ok = timeline_for_key("images/disk.raw");
+	const struct sim_timeline *ok = timeline_for_key("images/succeed.raw");
 	const struct sim_timeline *os = timeline_for_key("x/fail-os.raw");
 	const struct sim_timeline *loop = timeline_for_key("loop-booting");
 	struct timeline_view v;
@@ -158,6 +237,29 @@ static void test_timeline_replay(void **state)
 	assert_string_equal(timeline_for_key("fail-disk")->name, "ec2importtime.failure-diskvalidation");
 	assert_string_equal(timeline_for_key("fail-volume")->name, "ec2importtime.failure-volume");
 	assert_string_equal(timeline_for_key("fail-internal")->name, "ec2importtime.failure-internal");
+	assert_null(timeline_for_key("images/disk.raw")); /* the inspection decides */
+
+	/* the inspection's verdict picks the timeline */
+	static const struct {
+		const char *status;
+		int snapshot;
+		const char *timeline;
+	} verdicts[] = {
+		{"", 0, "ec2importtime"},
+		{"ClientError: Unknown OS / Missing OS files", 0, "ec2importtime.failure-os"},
+		{"ClientError: Unknown OS / Missing OS files", 1, "ec2importtime"},
+		{"ClientError: Unsupported kernel version 3.16.0-4-686-pae", 0,
+		 "ec2importtime.failure-kernelversion"},
+		{"ClientError: No valid partitions. Not a valid volume.", 0, "ec2importtime.failure-volume"},
+		{"ClientError: Disk validation failed [Unsupported VMDK File Format]", 1,
+		 "ec2importtime.failure-diskvalidation"},
+		{"InvalidParameter: Parameter disk-image-size=0 has an invalid format", 0,
+		 "ec2importtime.failure-diskvalidation"},
+		{"ClientError: Invalid configuration - Could not read fstab", 0, "ec2importtime.failure-os"},
+	};
+	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
+		assert_string_equal(timeline_for_status(verdicts[i].status, verdicts[i].snapshot)->name,
+				    verdicts[i].timeline);
 
 	timeline_view(ok, timeline_index(ok, 0, NULL), &v);
 	assert_string_equal(v.message, "pending");
@@ -338,7 +440,8 @@ int main(void)
 		cmocka_unit_test(test_uri_encode),
 		cmocka_unit_test(test_xml_escape),
 		cmocka_unit_test(test_auth_vector),
-		cmocka_unit_test(test_canonical_query),
+		cmocka_unit_test(test_auth_presigned),
+		cmocka_unit_test(test_auth_body_mismatch),
 		cmocka_unit_test(test_timeline_replay),
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_register_image),
