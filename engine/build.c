@@ -4,13 +4,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "engine/build_priv.h"
 #include "help/dynbuf.h"
+#include "help/unittest.h"
 
 #define NAMES(id, name) [id] = name,
 static const char *const boot_names[] = {BUILD_BOOTS(NAMES)};
@@ -424,12 +428,300 @@ static int make_btrfs(struct ctx *c, const struct disk_part *p, const char *dir,
 	return copy_into(file, c->o->out, p->start, p->size, reterr);
 }
 
-static int make_xfs(struct ctx *c, const struct disk_part *p, struct err *reterr)
+/* ---- xfs: a protofile for mkfs.xfs -p ----
+ *
+ * mkfs.xfs 6.1 cannot copy a directory (newer versions take one with -p), but
+ * it reads a protofile: a tree of "name mode uid gid [source]" tokens,
+ * whitespace-separated, each directory closed by "$".  So a name with a space
+ * in it, or starting with ':' (a comment), or "$", cannot be written; nor can a
+ * sticky bit, extended attributes or hard links (each link becomes a copy). */
+
+struct proto_ctx {
+	const char *root;
+	const char *empty_dir; /* listed without its children ("/boot"), or NULL */
+	const struct build_extra *extras;
+	size_t nextras;
+	struct dynbuf *out;
+	struct build_proto_stats *st;
+	struct err *reterr;
+	int dynrc;
+};
+
+static bool proto_token_ok(const char *s)
 {
-	(void)c;
-	(void)p;
-	return err_set(reterr, ERR_USAGE, ENOTSUP,
-		       "populating an xfs root is not supported yet; choose ext4 for the root");
+	if (!s[0] || s[0] == ':' || strcmp(s, "$") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == ' ' || *s == '\t' || *s == '\n')
+			return false;
+	return true;
+}
+
+static void proto_add(struct proto_ctx *pc, int depth, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void proto_add(struct proto_ctx *pc, int depth, const char *fmt, ...)
+{
+	va_list ap;
+	for (int i = 0; i < depth && pc->dynrc == 0; i++)
+		pc->dynrc = dyn_addc(pc->out, '\t');
+	va_start(ap, fmt);
+	if (pc->dynrc == 0)
+		pc->dynrc = dyn_vaddf(pc->out, fmt, ap);
+	va_end(ap);
+}
+
+static void proto_mode(char buf[8], char type, mode_t mode)
+{
+	snprintf(buf, 8, "%c%c%c%03o", type, (mode & S_ISUID) ? 'u' : '-',
+		 (mode & S_ISGID) ? 'g' : '-', (unsigned)(mode & 0777));
+}
+
+static const struct build_extra *proto_extra(struct proto_ctx *pc, const char *rel)
+{
+	for (size_t i = 0; i < pc->nextras; i++)
+		if (strcmp(pc->extras[i].path, rel) == 0)
+			return &pc->extras[i];
+	return NULL;
+}
+
+static int proto_bad_name(struct proto_ctx *pc, const char *rel, const char *what)
+{
+	return err_set(pc->reterr, ERR_USAGE, EINVAL,
+		       "%s %s cannot be written to an xfs root: mkfs.xfs's protofile cannot hold "
+		       "a space, or a leading ':', in a name, a link or a path; rename it, or "
+		       "choose ext4 for the root",
+		       what, rel);
+}
+
+static int proto_dir(struct proto_ctx *pc, const char *host, const char *rel, int depth);
+
+/* One entry of the root tree, `name` in host directory `host` (rel inside the
+ * image).  Returns 0 or -1. */
+static int proto_host_entry(struct proto_ctx *pc, const char *host, const char *rel,
+			    const char *name, int depth)
+{
+	char hp[4096], r[4096], mode[8], target[4096];
+	struct stat st;
+	snprintf(hp, sizeof(hp), "%s/%s", host, name);
+	snprintf(r, sizeof(r), "%s/%s", rel, name);
+	if (lstat(hp, &st) < 0)
+		return err_sys(pc->reterr, errno, "Reading %s", hp);
+	if (!proto_token_ok(name))
+		return proto_bad_name(pc, r, "the file");
+	const struct build_extra *x = proto_extra(pc, r);
+	unsigned uid = (unsigned)st.st_uid, gid = (unsigned)st.st_gid;
+	if ((st.st_mode & S_ISVTX) && !S_ISLNK(st.st_mode))
+		pc->st->lost_sticky++;
+	if (x && x->type == '-') {
+		/* ours replaces the tree's (fstab, grub.cfg) */
+		proto_mode(mode, '-', x->mode);
+		proto_add(pc, depth, "%s %s 0 0 %s\n", name, mode, x->src);
+	} else if (S_ISREG(st.st_mode)) {
+		if (!proto_token_ok(hp))
+			return proto_bad_name(pc, hp, "the path");
+		proto_mode(mode, '-', st.st_mode);
+		proto_add(pc, depth, "%s %s %u %u %s\n", name, mode, uid, gid, hp);
+	} else if (S_ISDIR(st.st_mode)) {
+		proto_mode(mode, 'd', st.st_mode);
+		proto_add(pc, depth, "%s %s %u %u\n", name, mode, uid, gid);
+		bool empty = pc->empty_dir && strcmp(pc->empty_dir, r) == 0;
+		if (depth > 200)
+			return err_set(pc->reterr, ERR_USAGE, ELOOP, "%s is nested too deeply", hp);
+		if (proto_dir(pc, empty ? NULL : hp, r, depth + 1) < 0)
+			return -1;
+		proto_add(pc, depth + 1, "$\n");
+	} else if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlink(hp, target, sizeof(target) - 1);
+		if (n < 0)
+			return err_sys(pc->reterr, errno, "Reading the link %s", hp);
+		target[n] = '\0';
+		if (!proto_token_ok(target))
+			return proto_bad_name(pc, r, "the symbolic link");
+		proto_mode(mode, 'l', 0777);
+		proto_add(pc, depth, "%s %s %u %u %s\n", name, mode, uid, gid, target);
+	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		proto_mode(mode, S_ISCHR(st.st_mode) ? 'c' : 'b', st.st_mode);
+		proto_add(pc, depth, "%s %s %u %u %u %u\n", name, mode, uid, gid,
+			  major(st.st_rdev), minor(st.st_rdev));
+	} else if (S_ISFIFO(st.st_mode)) {
+		proto_mode(mode, 'p', st.st_mode);
+		proto_add(pc, depth, "%s %s %u %u\n", name, mode, uid, gid);
+	} else {
+		pc->st->skipped++; /* a socket: made again by whoever listens on it */
+		return 0;
+	}
+	pc->st->entries++;
+	return 0;
+}
+
+static int proto_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The contents of directory `rel`: the host directory's entries (none when
+ * `host` is NULL), then the extras that go in it and are not there yet. */
+static int proto_dir(struct proto_ctx *pc, const char *host, const char *rel, int depth)
+{
+	if (host) {
+		struct dirent **list = NULL;
+		int n = scandir(host, &list, NULL, proto_cmp);
+		if (n < 0)
+			return err_sys(pc->reterr, errno, "Reading the directory %s", host);
+		int rc = 0;
+		for (int i = 0; i < n; i++) {
+			const char *nm = list[i]->d_name;
+			if (rc == 0 && strcmp(nm, ".") != 0 && strcmp(nm, "..") != 0)
+				rc = proto_host_entry(pc, host, rel, nm, depth);
+			free(list[i]);
+		}
+		free(list);
+		if (rc < 0)
+			return -1;
+	}
+	size_t rl = strlen(rel);
+	for (size_t i = 0; i < pc->nextras; i++) {
+		const struct build_extra *x = &pc->extras[i];
+		const char *slash = strrchr(x->path, '/');
+		if (!slash || (size_t)(slash - x->path) != rl || strncmp(x->path, rel, rl) != 0)
+			continue;
+		const char *name = slash + 1;
+		char hp[4096], mode[8];
+		struct stat st;
+		if (host) {
+			snprintf(hp, sizeof(hp), "%s/%s", host, name);
+			if (lstat(hp, &st) == 0)
+				continue; /* listed above */
+		}
+		switch (x->type) {
+		case 'd':
+			proto_mode(mode, 'd', x->mode);
+			proto_add(pc, depth, "%s %s 0 0\n", name, mode);
+			if (proto_dir(pc, NULL, x->path, depth + 1) < 0)
+				return -1;
+			proto_add(pc, depth + 1, "$\n");
+			break;
+		case 'c':
+			proto_mode(mode, 'c', x->mode);
+			proto_add(pc, depth, "%s %s 0 0 %u %u\n", name, mode, x->major, x->minor);
+			break;
+		default:
+			proto_mode(mode, '-', x->mode);
+			proto_add(pc, depth, "%s %s 0 0 %s\n", name, mode, x->src);
+			break;
+		}
+		pc->st->entries++;
+	}
+	return 0;
+}
+
+UNITTEST int build_xfs_proto(const char *root, const char *empty_dir,
+			     const struct build_extra *extras, size_t nextras, struct dynbuf *out,
+			     struct build_proto_stats *stats, struct err *reterr)
+{
+	struct build_proto_stats st = {0};
+	struct proto_ctx pc = {.root = root, .empty_dir = empty_dir, .extras = extras,
+			       .nextras = nextras, .out = out, .st = &st, .reterr = reterr};
+	struct stat rs;
+	char mode[8];
+	if (stat(root, &rs) < 0)
+		return err_sys(reterr, errno, "Reading %s", root);
+	for (size_t i = 0; i < nextras; i++)
+		if (extras[i].type == '-' && !proto_token_ok(extras[i].src))
+			return proto_bad_name(&pc, extras[i].src, "the scratch file");
+	/* a dummy boot-image name and two ignored numbers open every protofile */
+	proto_mode(mode, 'd', rs.st_mode);
+	proto_add(&pc, 0, "amiwiz\n0 0\n%s %u %u\n", mode, (unsigned)rs.st_uid,
+		  (unsigned)rs.st_gid);
+	if (proto_dir(&pc, root, "", 1) < 0)
+		return -1;
+	proto_add(&pc, 0, "$\n");
+	if (pc.dynrc < 0)
+		return err_set(reterr, ERR_USAGE, E2BIG,
+			       "the root tree is too large for an xfs protofile");
+	if (stats)
+		*stats = st;
+	return 0;
+}
+
+static int make_xfs(struct ctx *c, const struct disk_part *p, const char *proto,
+		    struct err *reterr)
+{
+	char file[600];
+	snprintf(file, sizeof(file), "%s/xfs-%d.img", c->work, p->number);
+	/* like btrfs: mkfs.xfs takes no offset, so make it in its own file of the
+	 * partition's size and copy it in */
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)p->size) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return err_sys(reterr, e, "Creating %s", file);
+	}
+	close(fd);
+	char uuid[64];
+	snprintf(uuid, sizeof(uuid), "uuid=%s", p->fs_uuid);
+	const char *argv[] = {"mkfs.xfs", "-q", "-f", "-m", uuid, "-L", p->label, "-p", proto,
+			      file, NULL};
+	err_doing(reterr, "Making the xfs root filesystem");
+	if (proc_run(c->r, argv, NULL, reterr) < 0)
+		return -1;
+	if (c->r->dry_run)
+		return 0;
+	err_doing(reterr, "Copying the xfs filesystem into the image");
+	return copy_into(file, c->o->out, p->start, p->size, reterr);
+}
+
+/* ---- a separate /boot: the root keeps only the empty mount point ---- */
+
+static int cleanup_walk(const char *host, const char *rel, struct dynbuf *out, int depth,
+			struct err *reterr)
+{
+	struct dirent **list = NULL;
+	int n = scandir(host, &list, NULL, proto_cmp);
+	if (n < 0)
+		return err_sys(reterr, errno, "Reading the directory %s", host);
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		const char *nm = list[i]->d_name;
+		if (rc < 0 || strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			goto next;
+		char hp[4096], r[4096];
+		struct stat st;
+		snprintf(hp, sizeof(hp), "%s/%s", host, nm);
+		snprintf(r, sizeof(r), "%s/%s", rel, nm);
+		if (strpbrk(r, "\"\n\\")) {
+			rc = err_set(reterr, ERR_USAGE, EINVAL,
+				     "%s has a quote, backslash or newline in its name; amiwiz cannot "
+				     "leave it out of the root filesystem: rename it",
+				     r);
+			goto next;
+		}
+		if (lstat(hp, &st) < 0) {
+			rc = err_sys(reterr, errno, "Reading %s", hp);
+			goto next;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (depth > 200)
+				rc = err_set(reterr, ERR_USAGE, ELOOP, "%s is nested too deeply", hp);
+			else
+				rc = cleanup_walk(hp, r, out, depth + 1, reterr);
+			if (rc == 0 && dyn_addf(out, "rmdir \"%s\"\n", r) < 0)
+				rc = err_set(reterr, ERR_USAGE, E2BIG, "/boot holds too many files");
+		} else if (dyn_addf(out, "rm \"%s\"\n", r) < 0)
+			rc = err_set(reterr, ERR_USAGE, E2BIG, "/boot holds too many files");
+	next:
+		free(list[i]);
+	}
+	free(list);
+	return rc;
+}
+
+/* debugfs commands that empty the root filesystem's /boot (mke2fs -d copied
+ * the whole tree): children before their directory. */
+UNITTEST int build_boot_cleanup_cmds(const char *bootdir, struct dynbuf *out, struct err *reterr)
+{
+	return cleanup_walk(bootdir, "/boot", out, 0, reterr);
 }
 
 static void fstab_text(struct ctx *c, struct disk_layout *lay, struct dynbuf *out)
@@ -837,6 +1129,14 @@ int build_image(struct proc_runner *r, const struct build_opts *o, struct build_
 		}
 		if (esp && !exists_in_root(&c, "/boot/efi", NULL))
 			dyn_addstr(&cmds, "mkdir /boot/efi\n");
+		if (bootp && !exists_in_root(&c, "/boot", NULL))
+			dyn_addstr(&cmds, "mkdir /boot\n");
+		/* /boot is its own filesystem: only the mount point stays */
+		if (bootp && exists_in_root(&c, "/boot", &st) && S_ISDIR(st.st_mode)) {
+			snprintf(c.path, sizeof(c.path), "%s/boot", c.root);
+			if (build_boot_cleanup_cmds(c.path, &cmds, reterr) < 0)
+				goto out;
+		}
 		if (debugfs(&c, root, dyn_ptr(&cmds), reterr) < 0)
 			goto out;
 	} else if (root->fs == DISK_FS_BTRFS) {
@@ -851,12 +1151,64 @@ int build_image(struct proc_runner *r, const struct build_opts *o, struct build_
 		char dst[700];
 		snprintf(dst, sizeof(dst), "%s/etc/fstab", staged);
 		inst[5] = dst;
-		if (proc_run(r, inst, NULL, reterr) < 0 || make_btrfs(&c, root, staged, reterr) < 0)
+		if (proc_run(r, inst, NULL, reterr) < 0)
+			goto out;
+		if (bootp && !r->dry_run) {
+			/* /boot is its own filesystem: only the mount point stays */
+			snprintf(dst, sizeof(dst), "%s/boot", staged);
+			DIR *d = opendir(dst);
+			struct dirent *de;
+			while (d && (de = readdir(d))) {
+				if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+					continue;
+				char child[1024];
+				snprintf(child, sizeof(child), "%s/%s", dst, de->d_name);
+				rm_tree(child);
+			}
+			if (d)
+				closedir(d);
+		}
+		if (make_btrfs(&c, root, staged, reterr) < 0)
 			goto out;
 		warn(&c, "VM Import refuses btrfs subvolumes; this root has none, keep it so");
 	} else {
-		if (make_xfs(&c, root, reterr) < 0)
+		/* xfs: the root tree plus our files, described in a protofile */
+		const char *cfg = pvgrub ? "/boot/grub/menu.lst" : "/boot/grub/grub.cfg";
+		struct build_extra extras[] = {
+			{"/etc", 'd', 0755, NULL, 0, 0},
+			{"/etc/fstab", '-', 0644, fstab, 0, 0},
+			{"/dev", 'd', 0755, NULL, 0, 0},
+			{"/dev/console", 'c', 0600, NULL, 5, 1},
+			{"/dev/null", 'c', 0666, NULL, 1, 3},
+			{"/boot", 'd', 0755, NULL, 0, 0},
+			{"/boot/grub", 'd', 0755, NULL, 0, 0},
+			{cfg, '-', 0644, bootcfg, 0, 0},
+			{"/boot/efi", 'd', 0700, NULL, 0, 0},
+		};
+		size_t nextras = sizeof(extras) / sizeof(extras[0]);
+		if (bootp)
+			nextras -= 3; /* the boot files are on /boot's own filesystem */
+		else if (!esp)
+			nextras -= 1;
+		char proto[600];
+		struct build_proto_stats ps = {0};
+		snprintf(proto, sizeof(proto), "%s/xfs.proto", c.work);
+		struct dynbuf pt;
+		dyn_init(&pt, 256u << 20);
+		err_doing(reterr, "Describing the root tree for mkfs.xfs");
+		int prc = build_xfs_proto(c.root, bootp ? "/boot" : NULL, extras, nextras, &pt, &ps,
+					  reterr);
+		if (prc == 0)
+			prc = write_file(proto, dyn_ptr(&pt), reterr);
+		dyn_free(&pt);
+		if (prc < 0 || make_xfs(&c, root, proto, reterr) < 0)
 			goto out;
+		if (ps.lost_sticky)
+			warn(&c, "xfs: %u directories lost their sticky bit (mkfs.xfs's protofile "
+				 "cannot set it): /tmp-like directories need chmod +t at first boot",
+			     ps.lost_sticky);
+		if (ps.skipped)
+			warn(&c, "xfs: %u sockets were left out", ps.skipped);
 	}
 
 	if (esp) {

@@ -503,9 +503,16 @@ int disk_usage_probe(const char *path, struct disk_usage *ret, struct err *reter
 	char line[4096];
 	while (f && fgets(line, sizeof(line), f)) {
 		unsigned ma, mi;
-		char mnt[1024];
+		char mnt[1024], src[1024];
+		struct stat ss;
+		/* btrfs reports an anonymous device number here, so the mount's
+		 * source (after " - fstype ") is looked at too */
+		const char *dash = strstr(line, " - ");
+		bool by_source = dash && sscanf(dash + 3, "%*s %1023s", src) == 1 && src[0] == '/' &&
+				 stat(src, &ss) == 0 && S_ISBLK(ss.st_mode) &&
+				 devset_has(&set, ss.st_rdev);
 		if (sscanf(line, "%*d %*d %u:%u %*s %1023s", &ma, &mi, mnt) == 3 &&
-		    devset_has(&set, makedev(ma, mi)) && !ret->mounted) {
+		    (devset_has(&set, makedev(ma, mi)) || by_source) && !ret->mounted) {
 			ret->mounted = true;
 			if (!ret->detail[0])
 				snprintf(ret->detail, sizeof(ret->detail), "%.100s is mounted on %.100s",

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/btrfs.h"
 #include "help/dynbuf.h"
 
 #define NAMES(id, name) [id] = name,
@@ -785,13 +786,35 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		     r->nparts);
 		return;
 	}
-	for (unsigned i = 0; i < r->nparts; i++)
-		if (strcmp(r->parts[i].fstype, "btrfs") == 0 && t == INSPECT_TARGET_IMPORT)
+	for (unsigned i = 0; i < r->nparts; i++) {
+		const struct inspect_part *p = &r->parts[i];
+		if (strcmp(p->fstype, "btrfs") != 0 || t != INSPECT_TARGET_IMPORT)
+			continue;
+		if (p->subvolumes > 0)
+			find(r, INSPECT_BLOCKER, "import.btrfs-subvolume",
+			     "ClientError: Unsupported configuration - Btrfs subvolumes are not supported",
+			     "Partition %d is btrfs with %d subvolume%s (the first is \"%s\"). VM "
+			     "Import does not support btrfs subvolumes: keep the system in the "
+			     "top-level volume and make the filesystem without subvolumes.",
+			     p->number, p->subvolumes, p->subvolumes == 1 ? "" : "s",
+			     p->subvol_name[0] ? p->subvol_name : "unnamed");
+		else if (p->subvolumes == 0)
+			find(r, INSPECT_INFO, "import.btrfs", NULL,
+			     "Partition %d is btrfs without subvolumes, which VM Import accepts.",
+			     p->number);
+		else
 			find(r, INSPECT_WARNING, "import.btrfs", NULL,
-			     "Partition %d is btrfs. VM Import accepts btrfs but refuses btrfs "
-			     "subvolumes; amiwiz cannot look inside btrfs without mounting it, so "
-			     "make sure the root is the top-level volume.",
-			     r->parts[i].number);
+			     "Partition %d is btrfs, but its root tree could not be read (%s). VM "
+			     "Import refuses btrfs subvolumes: make sure the system is in the "
+			     "top-level volume.",
+			     p->number, p->unread_why);
+	}
+	/* filesystems whose files amiwiz does not read (xfs, btrfs): checks that
+	 * would look inside them are reported as not done, not as failed */
+	bool unread = false;
+	for (unsigned i = 0; i < r->nparts; i++)
+		unread |= r->parts[i].fstype[0] && !r->parts[i].readable && !r->parts[i].esp &&
+			  strcmp(r->parts[i].fstype, "vfat") != 0;
 
 	/* the root: the filesystem holding /etc */
 	int nroots = 0;
@@ -809,8 +832,9 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		if (r->parts[i].fstype[0] && !r->parts[i].readable && !r->parts[i].esp &&
 		    strcmp(r->parts[i].fstype, "vfat") != 0) {
 			find(r, INSPECT_INFO, "inspect.unreadable", NULL,
-			     "Partition %d is %s, which amiwiz cannot read without mounting: its "
-			     "files were not checked.",
+			     "Partition %d is %s, which amiwiz cannot read without mounting: "
+			     "/etc/os-release, /etc/fstab, /sbin/init, the boot configuration and "
+			     "the kernel on it were not checked.",
 			     r->parts[i].number, r->parts[i].fstype);
 			unreadable_root = false;
 		}
@@ -879,7 +903,11 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 				free(b);
 			}
 		}
-		if (found < 0) {
+		if (found < 0 && unread) {
+			find(r, INSPECT_INFO, "pv.menu-lst-unchecked", NULL,
+			     "No menu.lst was found on the ext2/3/4 filesystems; the xfs or btrfs "
+			     "filesystem may hold one (pv-grub reads xfs), but amiwiz did not read it.");
+		} else if (found < 0) {
 			find(r, INSPECT_BLOCKER, "pv.menu-lst-missing", NULL,
 			     "pv-grub would find no menu.lst: it looks in (hd0)/boot/grub, then "
 			     "/boot/grub and /grub on partitions 1 to 4, on ext2/3/4 (or xfs, jfs, "
@@ -908,6 +936,9 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 			if (bc.kernel[0] && target < 0)
 				find(r, INSPECT_BLOCKER, "pv.root-missing", NULL,
 				     "menu.lst's root names a partition this disk does not have.");
+			else if (bc.kernel[0] && !fi->fs[target] &&
+				 strcmp(r->parts[target].fstype, "xfs") == 0)
+				; /* pv-grub reads xfs; amiwiz does not (said below) */
 			else if (bc.kernel[0] && !fi->fs[target])
 				find(r, INSPECT_BLOCKER, "pv.kernel-unreadable", NULL,
 				     "menu.lst loads the kernel from partition %d, which is %s: "
@@ -927,6 +958,11 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 			parse_menu_lst(menu, &bc);
 			snprintf(r->boot_config, sizeof(r->boot_config), "menu.lst on partition %d",
 				 r->parts[menu_part].number);
+		} else if (unread) {
+			find(r, INSPECT_INFO, "boot.config-unchecked", NULL,
+			     "No GRUB configuration was found on the filesystems amiwiz reads; the "
+			     "xfs or btrfs filesystem may hold /boot/grub/grub.cfg, but amiwiz did not "
+			     "read it.");
 		} else {
 			find(r, INSPECT_BLOCKER, "boot.no-config",
 			     t == INSPECT_TARGET_IMPORT ? "ClientError: Unknown OS / Missing OS files"
@@ -964,7 +1000,12 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		r->kernel_found = kpart >= 0 && ext_is(fi->fs[kpart], bc.kernel, false);
 		if (bc.initrd[0])
 			r->initrd_found = locate(fi, r, kpart, bc.initrd) >= 0;
-		if (!r->kernel_found)
+		if (!r->kernel_found && unread && kpart < 0)
+			find(r, INSPECT_INFO, "boot.kernel-unchecked", NULL,
+			     "The kernel %s was not found on the filesystems amiwiz reads; it may be "
+			     "on the xfs or btrfs filesystem, which was not read.",
+			     bc.kernel);
+		else if (!r->kernel_found)
 			find(r, INSPECT_BLOCKER, "boot.kernel-missing",
 			     t == INSPECT_TARGET_IMPORT ? "ClientError: Unknown OS / Missing OS files"
 							: NULL,
@@ -972,7 +1013,7 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 			     "file%s. Copy the kernel there, or correct the path.",
 			     r->boot_config, bc.kernel,
 			     t == INSPECT_TARGET_PV ? " on the partition pv-grub reads it from" : " in the image");
-		if (bc.initrd[0] && !r->initrd_found)
+		if (bc.initrd[0] && !r->initrd_found && !(unread && kpart < 0))
 			find(r, INSPECT_BLOCKER, "boot.initrd-missing", NULL,
 			     "The boot configuration loads the initramfs %s, which is not in the image.",
 			     bc.initrd);
@@ -1095,6 +1136,17 @@ int inspect_image(const char *path, const struct inspect_opts *o, struct inspect
 			p->has_etc = p->readable && ext_is(fi.fs[i], "/etc", true);
 		} else if (strcmp(p->fstype, "vfat") == 0) {
 			p->efi_fallback = fat_has_efi_fallback(fd, p->start);
+		} else if (strcmp(p->fstype, "btrfs") == 0) {
+			struct btrfs_subvols sv;
+			struct err be;
+			err_clear(&be);
+			if (btrfs_subvolumes(fd, p->start, p->size, &sv, &be) == 0) {
+				p->subvolumes = (int)sv.count;
+				snprintf(p->subvol_name, sizeof(p->subvol_name), "%s", sv.first_name);
+			} else {
+				p->subvolumes = -1;
+				snprintf(p->unread_why, sizeof(p->unread_why), "%.159s", be.message);
+			}
 		}
 	}
 	verdicts(&fi, ret, o);

@@ -2,8 +2,10 @@
  * Import will, before anything is uploaded.
  *
  * Nothing is mounted: libblkid reads the partition table and the filesystem
- * signatures, libext2fs reads files from ext2/3/4 filesystems, and a small FAT
- * reader checks the EFI system partition.  The result is a report (what is on
+ * signatures, libext2fs reads files from ext2/3/4 filesystems, a small FAT
+ * reader checks the EFI system partition, and engine/btrfs.h reads a btrfs
+ * root tree for subvolumes.  Files inside xfs and btrfs are not read: the
+ * checks that need them say so instead of guessing.  The result is a report (what is on
  * the disk) and a list of findings, each a verdict in plain words with a stable
  * code, for the chosen target.
  */
@@ -52,6 +54,9 @@ struct inspect_part {
 	bool readable;          /* its files could be read (ext2/3/4) */
 	bool has_etc;           /* holds /etc (a root filesystem) */
 	bool efi_fallback;      /* FAT with \EFI\BOOT\BOOTX64.EFI */
+	int subvolumes;         /* btrfs: subvolumes found in its root tree; -1 unread */
+	char subvol_name[64];   /* btrfs: the first subvolume's name */
+	char unread_why[160];   /* btrfs: why its root tree could not be read */
 };
 
 struct inspect_finding {

@@ -33,6 +33,8 @@ static void print_json(const char *path, const struct inspect_report *r)
 		json_object_object_add(jp, "bios_boot", json_object_new_boolean(p->bios_boot));
 		json_object_object_add(jp, "efi_fallback", json_object_new_boolean(p->efi_fallback));
 		json_object_object_add(jp, "root", json_object_new_boolean(r->root == (int)i));
+		if (strcmp(p->fstype, "btrfs") == 0)
+			json_object_object_add(jp, "subvolumes", json_object_new_int(p->subvolumes));
 		json_object_array_add(parts, jp);
 	}
 	json_object_object_add(j, "partitions", parts);

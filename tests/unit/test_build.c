@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "engine/build.h"
+#include "engine/build_priv.h"
 
 static char tmp[] = "/tmp/amiwiz-test-build.XXXXXX";
 
@@ -120,11 +121,111 @@ static void test_patch_grub_bios(void **state)
 	assert_int_equal(e.kind, ERR_INPUT);
 }
 
+/* The protofile for mkfs.xfs: every kind of entry, our files merged in (one
+ * replacing the tree's), a directory listed empty, and the names it refuses. */
+static void test_xfs_proto(void **state)
+{
+	char t[] = "/tmp/amiwiz-test-proto.XXXXXX", p[600], got[8192];
+	assert_non_null(mkdtemp(t));
+	const char *dirs[] = {"etc", "boot", "boot/grub", "tmp"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", t, dirs[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	chmod(t, 0755);
+	snprintf(p, sizeof(p), "%s/tmp", t);
+	chmod(p, 01777);
+	const char *files[] = {"etc/fstab", "etc/os-release", "boot/vmlinuz", "boot/grub/x"};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/%s", t, files[i]);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+		chmod(p, 0644);
+	}
+	snprintf(p, sizeof(p), "%s/etc/passwd", t);
+	assert_int_equal(symlink("os-release", p), 0);
+	snprintf(p, sizeof(p), "%s/etc/fifo", t);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	snprintf(p, sizeof(p), "%s/etc/os-release", t);
+	chmod(p, 04755);
+
+	const struct build_extra extras[] = {
+		{"/etc/fstab", '-', 0644, "/w/fstab", 0, 0},
+		{"/dev", 'd', 0755, NULL, 0, 0},
+		{"/dev/console", 'c', 0600, NULL, 5, 1},
+		{"/boot", 'd', 0755, NULL, 0, 0},
+	};
+	struct dynbuf out;
+	struct build_proto_stats st;
+	struct err e;
+	err_clear(&e);
+	dyn_init(&out, 1 << 20);
+	assert_int_equal(build_xfs_proto(t, "/boot", extras, 4, &out, &st, &e), 0);
+	snprintf(got, sizeof(got), "%s", dyn_ptr(&out));
+	replace_all(got, t, "R");
+	char uid[64];
+	snprintf(uid, sizeof(uid), " %u %u", (unsigned)getuid(), (unsigned)getgid());
+	replace_all(got, uid, " U G");
+	const char *want = "amiwiz\n0 0\nd--755 U G\n"
+			   "\tboot d--755 U G\n"
+			   "\t\t$\n"
+			   "\tetc d--755 U G\n"
+			   "\t\tfifo p--600 U G\n"
+			   "\t\tfstab ---644 0 0 /w/fstab\n"
+			   "\t\tos-release -u-755 U G R/etc/os-release\n"
+			   "\t\tpasswd l--777 U G os-release\n"
+			   "\t\t$\n"
+			   "\ttmp d--777 U G\n"
+			   "\t\t$\n"
+			   "\tdev d--755 0 0\n"
+			   "\t\tconsole c--600 0 0 5 1\n"
+			   "\t\t$\n"
+			   "$\n";
+	char wantbuf[2048];
+	snprintf(wantbuf, sizeof(wantbuf), "%s", want);
+	if (getuid() == 0 && getgid() == 0)
+		replace_all(wantbuf, " 0 0", " U G"); /* ours are root's too */
+	assert_string_equal(got, wantbuf);
+	assert_int_equal(st.lost_sticky, 1);
+	assert_int_equal(st.entries, 9);
+
+	/* a name with a space cannot be written */
+	snprintf(p, sizeof(p), "%s/etc/two words", t);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fclose(f);
+	dyn_reset(&out);
+	assert_int_equal(build_xfs_proto(t, NULL, NULL, 0, &out, &st, &e), -1);
+	assert_int_equal(e.kind, ERR_USAGE);
+	assert_non_null(strstr(e.message, "/etc/two words"));
+	unlink(p);
+	/* nor a link whose target starts with ':' */
+	snprintf(p, sizeof(p), "%s/etc/colon", t);
+	assert_int_equal(symlink(":x", p), 0);
+	dyn_reset(&out);
+	assert_int_equal(build_xfs_proto(t, NULL, NULL, 0, &out, &st, &e), -1);
+	assert_non_null(strstr(e.message, "/etc/colon"));
+	unlink(p);
+
+	/* emptying a separate /boot: children before their directory */
+	dyn_reset(&out);
+	snprintf(p, sizeof(p), "%s/boot", t);
+	assert_int_equal(build_boot_cleanup_cmds(p, &out, &e), 0);
+	assert_string_equal(dyn_ptr(&out), "rm \"/boot/grub/x\"\nrmdir \"/boot/grub\"\n"
+					   "rm \"/boot/vmlinuz\"\n");
+	dyn_free(&out);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dry_run_hvm_bios),
 		cmocka_unit_test(test_patch_grub_bios),
+		cmocka_unit_test(test_xfs_proto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

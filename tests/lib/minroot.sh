@@ -1,0 +1,32 @@
+# A minimal bootable root for disk-image suites: the current Debian cloud
+# kernel (cached in $AMIWIZ_CACHE/cloud-kernel) and busybox, whose /sbin/init
+# prints AMIWIZ-MARKER-<contents of /etc/marker> and powers off.
+# Source it; it sets $kdir, $vmlinuz, $kconfig, $kver, and defines mkroot DIR.
+
+kdir="$AMIWIZ_CACHE/cloud-kernel"
+if [ ! -d "$kdir/boot" ]; then
+	_pkg=$(apt-cache depends linux-image-cloud-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -1)
+	(cd "$AMIWIZ_CACHE" && ls ${_pkg}_*.deb >/dev/null 2>&1 || apt-get download "$_pkg" >/dev/null 2>&1)
+	_deb=$(ls "$AMIWIZ_CACHE"/${_pkg}_*.deb 2>/dev/null | head -1)
+	mkdir -p "$kdir" && dpkg-deb -x "$_deb" "$kdir"
+fi
+vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -1)
+kconfig=$(ls "$kdir"/boot/config-* | head -1)
+kver=${vmlinuz##*/vmlinuz-}
+
+mkroot() {
+	local r=$1
+	mkdir -p "$r/bin" "$r/sbin" "$r/boot" "$r/proc" "$r/etc"
+	cp /bin/busybox "$r/bin/busybox"
+	ln -sf busybox "$r/bin/sh"
+	cat >"$r/sbin/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox echo "AMIWIZ-MARKER-$(/bin/busybox cat /etc/marker)"
+/bin/busybox poweroff -f
+INIT
+	chmod 755 "$r/sbin/init"
+	echo 'PRETTY_NAME="amiwiz test system"' >"$r/etc/os-release"
+}
+
+json_get() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec("print("+sys.argv[2]+")")' "$@"; }
