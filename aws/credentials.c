@@ -20,6 +20,7 @@
 
 #include "aws/credentials_priv.h"
 #include "aws/ini.h"
+#include "help/help.h"
 #include "help/unittest.h"
 
 extern char **environ;
@@ -1213,7 +1214,8 @@ void aws_config_source_creds(const struct aws_config *c, struct sigv4_credential
 
 int aws_config_no_creds_error(const struct aws_config *c, struct err *reterr)
 {
-	return err_set(reterr, ERR_CREDENTIALS, 0,
+	/* HELP_CRED_NONE picks the "no credentials" advice in help_for_err. */
+	return err_set(reterr, ERR_CREDENTIALS, HELP_CRED_NONE,
 		       "No AWS credentials found: not in the environment (AWS_ACCESS_KEY_ID), "
 		       "nor for profile %s in %s or %s",
 		       c->profile.value ? c->profile.value : "default",

@@ -34,7 +34,11 @@ enum cli_exit {
 	X("explain", cli_explain, "Explain an EC2 error code or VM Import message in plain words",  \
 	  "[--json] CODE-or-MESSAGE")                                                               \
 	X("inspect", cmd_inspect, "Check an image the way pv-grub, the firmware and VM Import will",\
-	  "[--target pv|hvm|import] [--json] IMAGE")
+	  "[--target pv|hvm|import] [--json] IMAGE")                                                \
+	X("regions", cmd_regions, "List EC2 regions, their endpoints, and where PV images can boot",\
+	  "[--profile P] [--all] [--log FILE] [--json]")                                            \
+	X("whoami", cmd_whoami, "Show whose AWS credentials are used, and where settings came from",\
+	  "[--profile P] [--log FILE] [--json]")
 
 #define X(name, fn, summary, synopsis) int fn(int argc, char **argv);
 CLI_COMMANDS(X)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "aws/credentials.h"
+#include "help/help.h"
 #include "aws/credentials_priv.h"
 #include "help/dynbuf.h"
 
@@ -162,6 +163,7 @@ static void test_profile_and_env_precedence(void **state)
 	struct sigv4_credentials sc;
 	assert_int_equal(aws_config_sigv4_creds(&c, &sc, &e), -1);
 	assert_int_equal(e.kind, ERR_CREDENTIALS);
+	assert_int_equal(e.code, HELP_CRED_NONE); /* help_for_err's "no credentials" text */
 	aws_config_free(&c);
 	home_rm(&h);
 }
