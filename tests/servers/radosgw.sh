@@ -75,7 +75,15 @@ CONF
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	ceph -c "$conf" osd new "$uuid" 0 >/dev/null
 	ceph-osd -c "$conf" -i 0 --mkfs --osd-uuid "$uuid" 2>>"$dir/log/mkfs.err"
-	ceph-osd -c "$conf" -i 0 2>>"$dir/log/daemons.err"
+	# An OSD that starts in the first moments of a new monitor can send its
+	# first command before it has the monitor map, and the monitor refuses
+	# it ("wrong fsid"); the daemon then exits at once.  Start it again.
+	local try
+	for try in 1 2 3 4 5; do
+		ceph-osd -c "$conf" -i 0 2>>"$dir/log/daemons.err" && break
+		[ "$try" -lt 5 ] || return 1
+		sleep 1
+	done
 	wait_for 60 sh -c "ceph -c '$conf' osd stat | grep -q '1 up'"
 	mkdir -p "$dir/rgw"
 	radosgw -c "$conf" -n client.rgw 2>>"$dir/log/daemons.err"
