@@ -493,7 +493,7 @@ static int form_register_image(struct aws_form *f, const struct ec2_register_ima
 	add_tag_specs(f, req->tag_specs, req->n_tag_specs);
 	if (req->dry_run)
 		aws_form_add(f, "DryRun", "true");
-	return add_token(f, req->client_token, res->client_token, reterr);
+	return 0;
 }
 
 static int parse_register_image(const struct xml_node *root, void *out, struct err *reterr)

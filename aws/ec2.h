@@ -249,12 +249,15 @@ struct ec2_register_image_req {
 	const char *const *billing_products;
 	const struct ec2_tag_spec *tag_specs;
 	size_t n_tag_specs;
-	const char *client_token;        /* NULL: a fresh UUID */
 	bool dry_run;
 };
+/* RegisterImage takes no ClientToken (EC2 would refuse it as an unknown
+ * parameter): an AMI name is unique per account and region, so a retry whose
+ * first attempt did register answers InvalidAMIName.Duplicate naming the image
+ * instead of creating a second one.  The caller that retried treats that as
+ * success after DescribeImages (owner self, name filter) finds the image. */
 struct ec2_register_image_result {
 	char request_id[AWS_REQID_MAX];
-	char client_token[EC2_SHORT_MAX];
 	char image_id[EC2_ID_MAX];
 };
 

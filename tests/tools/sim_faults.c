@@ -319,8 +319,7 @@ int main(int argc, char **argv)
 	struct ec2_bdm_req bdm = {.device_name = "/dev/xvda", .snapshot_id = ebs_snap};
 	struct ec2_register_image_req iq = {.name = "faults-img-replay", .architecture = "x86_64",
 					    .root_device_name = "/dev/xvda",
-					    .virtualization_type = "hvm", .bdms = &bdm, .n_bdms = 1,
-					    .client_token = tok};
+					    .virtualization_type = "hvm", .bdms = &bdm, .n_bdms = 1};
 	/* RegisterImage has no ClientToken in EC2's API: an AMI name is unique
 	 * per account and region, and the second call is refused naming the
 	 * first image, so a client can recover its id after a lost reply. */
