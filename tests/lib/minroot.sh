@@ -1,7 +1,8 @@
 # A minimal bootable root for disk-image suites: the current Debian cloud
 # kernel (cached in $AMIWIZ_CACHE/cloud-kernel) and busybox, whose /sbin/init
 # prints AMIWIZ-MARKER-<contents of /etc/marker> and powers off.
-# Source it; it sets $kdir, $vmlinuz, $kconfig, $kver, and defines mkroot DIR.
+# Source it; it sets $kdir, $vmlinuz, $kconfig, $kver, and defines mkroot DIR,
+# json_get and pv_lz4_only.
 
 kdir="$AMIWIZ_CACHE/cloud-kernel"
 if [ ! -d "$kdir/boot" ]; then
@@ -14,20 +15,8 @@ vmlinuz=$(ls "$kdir"/boot/vmlinuz-* | head -1)
 kconfig=$(ls "$kdir"/boot/config-* | head -1)
 kver=${vmlinuz##*/vmlinuz-}
 
-mkroot() {
-	local r=$1
-	mkdir -p "$r/bin" "$r/sbin" "$r/boot" "$r/proc" "$r/etc"
-	cp /bin/busybox "$r/bin/busybox"
-	ln -sf busybox "$r/bin/sh"
-	cat >"$r/sbin/init" <<'INIT'
-#!/bin/busybox sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox echo "AMIWIZ-MARKER-$(/bin/busybox cat /etc/marker)"
-/bin/busybox poweroff -f
-INIT
-	chmod 755 "$r/sbin/init"
-	echo 'PRETTY_NAME="amiwiz test system"' >"$r/etc/os-release"
-}
+# mkroot DIR comes from images.sh
+. "$AMIWIZ_TOP/tests/lib/images.sh"
 
 json_get() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec("print("+sys.argv[2]+")")' "$@"; }
 
