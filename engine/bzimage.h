@@ -2,7 +2,8 @@
  *
  * Understands the x86 bzImage (the boot protocol's setup header at 0x1f1), the
  * arm64 "Image" header ("ARM\x64" at offset 56), the EFI zboot wrapper
- * ("MZ" + "zimg"), and an uncompressed ELF vmlinux.  Every offset read from
+ * ("MZ" + "zimg", with the arm64 Image compressed inside), and an
+ * uncompressed ELF vmlinux.  Every offset read from
  * the file is checked against the file's length before use.
  */
 #ifndef AMIWIZ_ENGINE_BZIMAGE_H
@@ -76,7 +77,11 @@ int bzimage_sniff(const uint8_t *data, size_t len);
 
 /* Read the headers of a kernel image held in data[0..len).  Fills *ret.  Fails
  * with ERR_INPUT, saying what is wrong, when the data is not a kernel image or
- * its header points outside the file (a truncated download, say). */
+ * its header points outside the file (a truncated download, say).  An EFI
+ * zboot image's header says nothing of the kernel inside, so its payload is
+ * decompressed (at most BZIMAGE_MAX_DECOMPRESSED bytes, stopping at the
+ * version banner) to read the inner arm64 header and the version; a payload
+ * that cannot be decompressed, or holds no arm64 Image, fails with ERR_INPUT. */
 int bzimage_parse(const uint8_t *data, size_t len, struct kimage_info *ret, struct err *reterr);
 
 /* Look for the configuration the kernel carries when built with CONFIG_IKCONFIG

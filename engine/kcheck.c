@@ -433,9 +433,15 @@ static int load_file(struct kcheck_kernel *k, const char *path, struct err *rete
 		size_t pl = dyn_len(&plain);
 		if (rc < 0)
 			err_doing(reterr, "Decompressing %s", path);
-		else if (bzimage_sniff(p, pl))
+		else if (bzimage_sniff(p, pl)) {
 			rc = load_image(k, path, p, pl, reterr);
-		else if (looks_like_config(p, pl))
+			/* an arm64 Image.gz: the file's compression is the gzip
+			 * around the Image (a bzImage keeps its payload's) */
+			if (rc == 0 && k->image.format == KIMAGE_ARM64) {
+				k->image.compression = kind;
+				k->image.compression_known = 1;
+			}
+		} else if (looks_like_config(p, pl))
 			rc = load_config_text(k, path, p, pl, KCS_GZIP, reterr);
 		else
 			rc = err_set(reterr, ERR_INPUT, EINVAL,
@@ -727,13 +733,16 @@ static void rules_pv(struct rs *s, const struct kcheck_kernel *k, int is32)
 		return;
 	}
 	const struct kconfig *c = &k->config;
-	if (is32 && k->arch != KARCH_X86_64 && kconfig_tristate(c, "X86_PAE") != 'y')
+	/* PAE and XEN_PV are x86 options: on an arm64 kernel their absence says
+	 * nothing the wrong-architecture blocker has not said already */
+	int x86 = k->arch != KARCH_ARM64;
+	if (is32 && x86 && k->arch != KARCH_X86_64 && kconfig_tristate(c, "X86_PAE") != 'y')
 		add(s, KF_PAE_MISSING, KSEV_BLOCKER, "CONFIG_X86_PAE", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "X86_PAE")));
 	if (kconfig_tristate(c, "XEN") != 'y') {
 		add(s, KF_XEN_MISSING, KSEV_BLOCKER, "CONFIG_XEN", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "XEN")));
-	} else if (kconfig_tristate(c, "XEN_PV") != 'y' &&
+	} else if (x86 && kconfig_tristate(c, "XEN_PV") != 'y' &&
 		   (kconfig_get(c, "XEN_PV") || version_at_least(k, 4, 14)) &&
 		   !(is32 && version_at_least(k, 5, 9))) {
 		/* (a 32-bit 5.9+ kernel cannot have XEN_PV: pv32-removed says why) */
@@ -760,7 +769,7 @@ static void rules_hvm_xen(struct rs *s, const struct kcheck_kernel *k)
 	if (kconfig_tristate(c, "XEN") != 'y')
 		add(s, KF_XEN_MISSING, KSEV_BLOCKER, "CONFIG_XEN", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "XEN")));
-	else if (kconfig_tristate(c, "XEN_PVHVM") != 'y')
+	else if (k->arch != KARCH_ARM64 && kconfig_tristate(c, "XEN_PVHVM") != 'y')
 		add(s, KF_PVHVM_MISSING, KSEV_WARNING, "CONFIG_XEN_PVHVM", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "XEN_PVHVM")));
 	need_driver(s, k, &drv_xen_blk, KSEV_BLOCKER);

@@ -109,6 +109,98 @@ static void test_truncated_and_damaged(void **state)
 	free(d);
 }
 
+/* An EFI zboot image around a gzip'd arm64 Image of `ilen` bytes whose banner
+ * starts at `banner_at` (0: none); `inner_magic` is what the inner header
+ * carries at 56. */
+static uint8_t *make_zboot(size_t ilen, size_t banner_at, const char *inner_magic,
+			   size_t *ret_len)
+{
+	uint8_t *img = calloc(1, ilen);
+	for (size_t i = 64; i < ilen; i++)
+		img[i] = (uint8_t)(i * 13 + (i >> 9));
+	memcpy(img + 56, inner_magic, 4);
+	if (banner_at)
+		memcpy(img + banner_at, "Linux version 6.12.9-arm64 (x@y) #1 SMP", 39);
+	size_t gl;
+	uint8_t *gz = gzip_mem(img, ilen, &gl);
+	free(img);
+	size_t len = 512 + gl + 4;
+	uint8_t *zb = calloc(1, len);
+	zb[0] = 'M';
+	zb[1] = 'Z';
+	memcpy(zb + 4, "zimg", 4);
+	put32(zb + 8, 512);
+	put32(zb + 12, (uint32_t)gl);
+	memcpy(zb + 24, "gzip", 4);
+	put32(zb + 0x38, 0x818223cd); /* LINUX_PE_MAGIC */
+	put32(zb + 0x3c, 0x80);
+	memcpy(zb + 0x80, "PE\0\0", 4);
+	memcpy(zb + 512, gz, gl);
+	put32(zb + 512 + gl, (uint32_t)ilen);
+	free(gz);
+	*ret_len = len;
+	return zb;
+}
+
+/* EFI zboot: the header's payload and compression name, and the inner
+ * image's architecture and version, read by decompressing the payload */
+static void test_zboot(void)
+{
+	struct kimage_info k;
+	struct err e;
+	size_t len;
+	/* the banner straddles the decoder's 256 KiB chunks */
+	static const size_t banners[] = {4096, 256 * 1024 - 20, 3 * 256 * 1024 - 3,
+					 1024 * 1024 - 60};
+	for (size_t i = 0; i < sizeof(banners) / sizeof(banners[0]); i++) {
+		uint8_t *zb = make_zboot(1024 * 1024, banners[i], "ARM\x64", &len);
+		err_clear(&e);
+		assert_int_equal(bzimage_parse(zb, len, &k, &e), 0);
+		assert_int_equal(k.format, KIMAGE_ZBOOT);
+		assert_int_equal(k.compression, DECOMP_GZIP);
+		assert_int_equal(k.arch, KARCH_ARM64);
+		assert_int_equal(k.efi_stub, 1);
+		assert_string_equal(k.release, "6.12.9-arm64");
+		free(zb);
+	}
+	/* no banner: arm64, version unknown */
+	uint8_t *zb = make_zboot(300000, 0, "ARM\x64", &len);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), 0);
+	assert_int_equal(k.arch, KARCH_ARM64);
+	assert_string_equal(k.release, "");
+	/* a payload cut short or damaged: refused, saying so */
+	put32(zb + 12, (uint32_t)(len - 512 - 4 - 1000));
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(zb, len - 1000, &k, &e), -1);
+	assert_int_equal(e.kind, ERR_INPUT);
+	put32(zb + 12, (uint32_t)(len - 512 - 4));
+	memset(zb + 512 + 100, 0xee, 200);
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), -1);
+	assert_int_equal(e.kind, ERR_INPUT);
+	/* the payload lies past the end of the file */
+	put32(zb + 12, (uint32_t)len);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), -1);
+	free(zb);
+	/* an inner image that is not arm64 (a RISC-V zboot, say) */
+	zb = make_zboot(100000, 5000, "RSC\x05", &len);
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), -1);
+	assert_non_null(strstr(e.message, "arm64"));
+	free(zb);
+	/* a header naming zstd over a payload that is not zstd */
+	uint8_t hdr[512] = {0};
+	hdr[0] = 'M';
+	hdr[1] = 'Z';
+	memcpy(hdr + 4, "zimg", 4);
+	put32(hdr + 8, 256);
+	put32(hdr + 12, 100);
+	memcpy(hdr + 24, "zstd", 4);
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(hdr, sizeof(hdr), &k, &e), -1);
+	assert_int_equal(e.kind, ERR_INPUT);
+}
+
 static void test_other_formats(void **state)
 {
 	struct kimage_info k;
@@ -126,19 +218,7 @@ static void test_other_formats(void **state)
 	assert_int_equal(k.arch, KARCH_ARM64);
 	assert_int_equal(k.efi_stub, 1);
 	assert_string_equal(k.release, "6.6.9-arm");
-	/* EFI zboot: payload offset/size and the compression's name */
-	uint8_t zb[512] = {0};
-	zb[0] = 'M';
-	zb[1] = 'Z';
-	memcpy(zb + 4, "zimg", 4);
-	put32(zb + 8, 256);
-	put32(zb + 12, 100);
-	memcpy(zb + 24, "zstd", 4);
-	assert_int_equal(bzimage_parse(zb, sizeof(zb), &k, &e), 0);
-	assert_int_equal(k.format, KIMAGE_ZBOOT);
-	assert_int_equal(k.compression, DECOMP_ZSTD);
-	put32(zb + 12, 1000); /* past the end */
-	assert_int_equal(bzimage_parse(zb, sizeof(zb), &k, &e), -1);
+	test_zboot();
 	/* ELF vmlinux, x86_64 and i386 */
 	uint8_t elf[256] = {0};
 	memcpy(elf, "\x7f" "ELF\x02\x01", 6);
