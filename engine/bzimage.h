@@ -88,7 +88,7 @@ int bzimage_parse(const uint8_t *data, size_t len, struct kimage_info *ret, stru
  * (a gzip blob between "IKCFG_ST" and "IKCFG_ED"), decompressing the payload
  * when the image is compressed.  On success appends the configuration text to
  * `out` and returns 0; returns 1 when the kernel carries none; negative with
- * reterr filled when the image cannot be read (damaged, too large, LZO).
+ * reterr filled when the image cannot be read (damaged, too large).
  * `info` comes from bzimage_parse on the same data. */
 int bzimage_extract_config(const uint8_t *data, size_t len, const struct kimage_info *info,
 			   struct dynbuf *out, struct err *reterr);

@@ -239,6 +239,15 @@ J=$work/ik.json
 expect "IKCONFIG: the configuration is read from inside the kernel" \
 	"$(q "$J" "d['kernels'][0]['config']['source']") $(q "$J" "d['kernels'][0]['config']['options']")" \
 	"stored in the kernel (IKCONFIG) $(grep -c '^CONFIG_\|^# CONFIG_.* is not set' "$K/cloud-amd64/boot/config-"*)"
+# the same with an LZO payload (the lzop container, as CONFIG_KERNEL_LZO builds it)
+mkdir -p "$work/iklzo"
+"$PY" "$AMIWIZ_TOP/tests/lib/make-ikconfig-kernel.py" "$K/cloud-amd64/boot/config-"* \
+	"$work/iklzo/vmlinuz" --size 8 --comp lzo
+"$BIN" check-kernel --json --target pv-x86_64 "$work/iklzo/vmlinuz" >"$work/iklzo.json" 2>&1
+J=$work/iklzo.json
+expect "IKCONFIG in an LZO-compressed bzImage: read, and pv-grub 1.05+ (lzo)" \
+	"$(q "$J" "d['kernels'][0]['compression']") $(q "$J" "d['kernels'][0]['config']['source']") $(q "$J" "d['kernels'][0]['config']['options']") $(q "$J" "$(tgt "$J" 0 pv-x86_64)['min_pvgrub']")" \
+	"lzo stored in the kernel (IKCONFIG) $(grep -c '^CONFIG_\|^# CONFIG_.* is not set' "$K/cloud-amd64/boot/config-"*) 1.05"
 gzip -c "$K/amd64/boot/config-$ver" >"$work/config.gz"
 "$BIN" check-kernel --json --target pv-x86_64 "$work/config.gz" >"$work/gz.json" 2>&1
 expect "a gzip'd config (/proc/config.gz)" \

@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -299,6 +302,124 @@ static void test_ikconfig(void **state)
 	dyn_free(&out);
 }
 
+/* Run the real lzop on data[0..len) with `args`; returns its output
+ * (malloc'd, *ret_len bytes).  The kernel's build compresses with `lzop -9`. */
+static uint8_t *lzop_mem(const uint8_t *data, size_t len, const char *args, size_t *ret_len)
+{
+	char in[] = "/tmp/amiwiz-lzo-XXXXXX";
+	int fd = mkstemp(in);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "lzop %s -c < %s > %s.lzo", args, in, in);
+	assert_int_equal(system(cmd), 0);
+	char out[sizeof(in) + 4];
+	snprintf(out, sizeof(out), "%s.lzo", in);
+	FILE *f = fopen(out, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *buf = malloc((size_t)n + 4);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	unlink(in);
+	unlink(out);
+	*ret_len = (size_t)n;
+	return buf;
+}
+
+static int count_sink(void *ctx, const uint8_t *data, size_t len, struct err *reterr)
+{
+	*(size_t *)ctx += len;
+	return 0;
+}
+
+/* LZO: the lzop container the kernel's build writes, read from a bzImage
+ * payload to find the IKCONFIG blob, with every checksum kind lzop writes,
+ * several blocks, stored (incompressible) blocks, and damage. */
+static void test_lzo(void **state)
+{
+	size_t pl;
+	uint8_t *plain = plain_kernel(&pl); /* ~305 KB: two 256 KiB lzop blocks */
+	/* the first block incompressible: lzop stores it as it is */
+	uint32_t x = 2463534242u;
+	for (size_t i = 64; i < 256 * 1024; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		plain[i] = (uint8_t)x;
+	}
+	static const char *const args[] = {"-9", "-1", "-9 --crc32", "-3 --no-checksum"};
+	struct dynbuf out;
+	dyn_init(&out, 1 << 20);
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		size_t zl, len;
+		uint8_t *z = lzop_mem(plain, pl, args[i], &zl);
+		assert_int_equal(decomp_sniff(z, zl), DECOMP_LZO);
+		/* the whole stream, and how much of the input it took */
+		size_t total = 0, used = 0;
+		struct err e;
+		err_clear(&e);
+		if (decomp_run(DECOMP_LZO, z, zl, 1 << 20, count_sink, &total, &used, &e) != 0)
+			fail_msg("lzop %s: %s", args[i], e.message);
+		assert_int_equal(total, pl);
+		assert_int_equal(used, zl);
+		/* inside a bzImage, with the kernel's 4-byte size trailer */
+		put32(z + zl, (uint32_t)pl);
+		uint8_t *d = make_bzimage(0x20f, XLF_KERNEL_64, z, zl + 4, "4.19.0", 0, &len);
+		struct kimage_info k;
+		assert_int_equal(bzimage_parse(d, len, &k, &e), 0);
+		assert_int_equal(k.compression, DECOMP_LZO);
+		dyn_reset(&out);
+		if (bzimage_extract_config(d, len, &k, &out, &e) != 0)
+			fail_msg("lzop %s: %s", args[i], e.message);
+		assert_string_equal(dyn_ptr(&out), cfg_text);
+		/* the ceiling holds */
+		err_clear(&e);
+		total = 0;
+		assert_true(decomp_run(DECOMP_LZO, z, zl, 100000, count_sink, &total, NULL, &e) < 0);
+		assert_int_equal(e.code, E2BIG);
+		assert_true(total <= 100000);
+		/* cut short anywhere: an error, never a crash */
+		static const size_t cuts[] = {5, 20, 40, 60, 300, 150000};
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+			err_clear(&e);
+			assert_true(decomp_run(DECOMP_LZO, z, zl - cuts[c], 1 << 20, count_sink,
+					       &total, NULL, &e) < 0);
+			assert_int_equal(e.kind, ERR_INPUT);
+		}
+		/* a damaged block, stored or compressed: the decoder or the
+		 * checksums catch it */
+		uint8_t *bad = malloc(zl);
+		static const size_t hits[] = {20000, 150};
+		for (size_t h = 0; h < sizeof(hits) / sizeof(hits[0]); h++) {
+			memcpy(bad, z, zl);
+			for (size_t j = zl - hits[h]; j < zl - hits[h] + 100; j++)
+				bad[j] ^= 0x5a;
+			err_clear(&e);
+			int rc = decomp_run(DECOMP_LZO, bad, zl, 1 << 20, count_sink, &total, NULL,
+					    &e);
+			if (strstr(args[i], "no-checksum"))
+				assert_true(rc <= 0); /* nothing to check against: no crash is all */
+			else if (rc >= 0 || e.kind != ERR_INPUT)
+				fail_msg("lzop %s, damage at -%zu: not caught", args[i], hits[h]);
+		}
+		/* a damaged header */
+		memcpy(bad, z, zl);
+		bad[12] ^= 0xff;
+		err_clear(&e);
+		assert_true(decomp_run(DECOMP_LZO, bad, zl, 1 << 20, count_sink, &total, NULL, &e) < 0);
+		assert_int_equal(e.kind, ERR_INPUT);
+		free(bad);
+		free(d);
+		free(z);
+	}
+	dyn_free(&out);
+	free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_damaged),
 		cmocka_unit_test(test_other_formats),
 		cmocka_unit_test(test_ikconfig),
+		cmocka_unit_test(test_lzo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
