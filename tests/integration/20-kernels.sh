@@ -218,6 +218,43 @@ for comp in gzip xz zstd lz4 bzip2; do
 		fi
 	done
 done
+# ---- a configuration alone: the initramfs and the kernel beside it are used ----
+b=$work/boot-gzip-with
+"$BIN" check-kernel --json --target pv-x86_64 "$b/config-$ver" >"$work/cfg-beside.json" 2>&1
+rc=$?
+J=$work/cfg-beside.json
+expect "config-<ver> alone: the initrd.img and vmlinuz beside it are used" \
+	"$rc $(q "$J" "d['kernels'][0]['initramfs']['read']") $(q "$J" "d['kernels'][0]['image']['beside_config']") $(q "$J" "d['kernels'][0]['image']['path']") $(q "$J" "d['kernels'][0]['config']['source']")" \
+	"0 True True $b/vmlinuz-$ver file"
+expect "config-<ver> alone: image facts (release, xz, protocol) and the module found" \
+	"$(q "$J" "d['kernels'][0]['release']") $(q "$J" "d['kernels'][0]['compression']") $(q "$J" "d['kernels'][0]['image']['boot_protocol']") $(q "$J" "$(tgt "$J" 0 pv-x86_64)['verdict']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['option']=='CONFIG_XEN_BLKDEV_FRONTEND']")" \
+	"$ver xz 2.15 boots ['module-in-initramfs']"
+"$BIN" check-kernel --target pv-x86_64 "$b/config-$ver" >"$work/cfg-beside.txt" 2>&1
+if grep -q "^  kernel  *$b/vmlinuz-$ver (found beside the configuration" "$work/cfg-beside.txt" &&
+	grep -q "^  initramfs  *$b/initrd.img-$ver" "$work/cfg-beside.txt"; then
+	ok "config-<ver> alone: the output says which kernel and initramfs were used"
+else
+	not_ok "config-<ver> alone: the output says which kernel and initramfs were used" "$(head -12 "$work/cfg-beside.txt")"
+fi
+# no kernel beside it: the initramfs alone still settles the module question
+b=$work/cfg-only
+mkdir -p "$b"
+cp "$work/boot-zstd-without/initrd.img-$ver" "$K/amd64/boot/config-$ver" "$b/"
+"$BIN" check-kernel --json --target pv-x86_64 "$b/config-$ver" >"$b/out.json" 2>&1
+rc=$?
+J=$b/out.json
+expect "config-<ver> and an initramfs without xen-blkfront: cannot boot, no image" \
+	"$rc $(q "$J" "'image' in d['kernels'][0]") $(q "$J" "d['kernels'][0]['arch']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['option']=='CONFIG_XEN_BLKDEV_FRONTEND']")" \
+	"1 False x86_64 ['module-not-in-initramfs']"
+# a kernel beside it that cannot be read: noted, the check goes on
+head -c 3000 "$src" >"$b/vmlinuz-$ver"
+"$BIN" check-kernel --json --target pv-x86_64 "$b/config-$ver" >"$b/out2.json" 2>&1
+rc=$?
+J=$b/out2.json
+expect "config-<ver> beside a damaged vmlinuz: noted, not fatal" \
+	"$rc $(q "$J" "d['kernels'][0]['image']['path']") $(q "$J" "'cut short' in d['kernels'][0]['image']['error']") $(q "$J" "d['kernels'][0]['initramfs']['read']")" \
+	"1 $b/vmlinuz-$ver True True"
+
 # an initramfs that cannot be read is reported, not fatal
 b="$work/boot-broken"
 mkdir -p "$b"
