@@ -282,7 +282,9 @@ int cli_check_kernel(int argc, char **argv)
 			cli_usage(stdout, "check-kernel");
 			fputs("\nPATH is a kernel configuration (.config, config-<version>, "
 			      "/proc/config.gz),\na kernel image (vmlinuz, vmlinux, arm64 Image), "
-			      "or a root or /boot folder.\nTargets:\n",
+			      "or a root or /boot folder.\nBeside a kernel image or a config-<version>, "
+			      "the config-, vmlinuz- and\ninitrd.img-<version> (or initramfs-<version>.img) "
+			      "files of the same version are\nused too.\nTargets:\n",
 			      stdout);
 			for (int t = 0; t < KT_MAX; t++)
 				printf("  %-10s %s\n", kcheck_target_name((enum kcheck_target)t),
