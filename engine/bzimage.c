@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/kconfig.h"
@@ -154,6 +155,95 @@ static int parse_bzimage(const uint8_t *d, size_t len, struct kimage_info *k, st
 	return 0;
 }
 
+/* The outer PE file of a zboot image says nothing of the kernel it carries:
+ * the architecture is in the inner image's header and the version in its
+ * banner, so the payload is decompressed (bounded, and only as far as the
+ * banner) and scanned as it streams by.  Only a window of the output is
+ * kept: the banner may straddle two chunks, so the tail of each chunk is
+ * carried over to the next. */
+#define ZSCAN_CARRY 256u
+
+struct zscan {
+	struct kimage_info *k;
+	uint8_t head[64];
+	size_t head_len;
+	uint8_t *win;     /* carry + the current chunk */
+	size_t win_cap;
+	size_t carry;     /* bytes of the previous chunk kept at win[0..carry) */
+};
+
+/* Look for the banner in win[0..n); `final` when no more data will come.
+ * Returns 1 when found (the scan can stop). */
+static int zscan_banner(struct zscan *z, size_t n, int final)
+{
+	static const char tag[] = "Linux version ";
+	const uint8_t *p = z->win, *end = z->win + n;
+	while (p < end) {
+		const uint8_t *hit = memmem(p, (size_t)(end - p), tag, sizeof(tag) - 1);
+		if (!hit)
+			break;
+		size_t off = (size_t)(hit - z->win) + sizeof(tag) - 1;
+		if (!final && n - off < sizeof(z->k->version_text)) {
+			/* the text may go on in the next chunk: keep it all */
+			memmove(z->win, hit, n - (size_t)(hit - z->win));
+			z->carry = n - (size_t)(hit - z->win);
+			return 0;
+		}
+		if (off < n && z->win[off] >= '0' && z->win[off] <= '9') {
+			copy_text(z->k->version_text, sizeof(z->k->version_text), z->win, n, off);
+			set_release(z->k);
+			return 1;
+		}
+		p = hit + 1;
+	}
+	size_t keep = n < ZSCAN_CARRY ? n : ZSCAN_CARRY;
+	memmove(z->win, z->win + n - keep, keep);
+	z->carry = keep;
+	return 0;
+}
+
+static int zscan_sink(void *ctx, const uint8_t *data, size_t len, struct err *reterr)
+{
+	struct zscan *z = ctx;
+	if (z->head_len < sizeof(z->head)) {
+		size_t n = sizeof(z->head) - z->head_len < len ? sizeof(z->head) - z->head_len : len;
+		memcpy(z->head + z->head_len, data, n);
+		z->head_len += n;
+	}
+	if (z->carry + len > z->win_cap) {
+		size_t cap = z->carry + len;
+		uint8_t *w = realloc(z->win, cap);
+		if (!w)
+			return err_set(reterr, ERR_SYSTEM, ENOMEM, "out of memory");
+		z->win = w;
+		z->win_cap = cap;
+	}
+	memcpy(z->win + z->carry, data, len);
+	return zscan_banner(z, z->carry + len, 0);
+}
+
+static int zboot_inner(const uint8_t *payload, size_t plen, struct kimage_info *k,
+		       struct err *reterr)
+{
+	struct zscan z;
+	memset(&z, 0, sizeof(z));
+	z.k = k;
+	int rc = decomp_run(k->compression, payload, plen, BZIMAGE_MAX_DECOMPRESSED, zscan_sink,
+			    &z, NULL, reterr);
+	if (rc == 0 && !k->version_text[0] && z.carry)
+		zscan_banner(&z, z.carry, 1);
+	free(z.win);
+	if (rc < 0) {
+		err_doing(reterr, "Decompressing the kernel inside this EFI zboot image");
+		return -1;
+	}
+	if (!is_arm64(z.head, z.head_len))
+		return err_set(reterr, ERR_INPUT, EINVAL,
+			       "the kernel inside this EFI zboot image is not an arm64 Image (EC2 runs x86_64 and arm64 kernels only)");
+	k->arch = KARCH_ARM64;
+	return 0;
+}
+
 static int parse_zboot(const uint8_t *d, size_t len, struct kimage_info *k, struct err *reterr)
 {
 	k->format = KIMAGE_ZBOOT;
@@ -176,7 +266,9 @@ static int parse_zboot(const uint8_t *d, size_t len, struct kimage_info *k, stru
 		k->compression = decomp_sniff(d + poff, plen);
 		k->compression_known = k->compression != DECOMP_NONE;
 	}
-	return 0;
+	if (!k->compression_known || !decomp_supported(k->compression))
+		return 0;
+	return zboot_inner(d + poff, plen, k, reterr);
 }
 
 static int parse_elf(const uint8_t *d, size_t len, struct kimage_info *k, struct err *reterr)

@@ -2,7 +2,8 @@
  *
  * Understands the x86 bzImage (the boot protocol's setup header at 0x1f1), the
  * arm64 "Image" header ("ARM\x64" at offset 56), the EFI zboot wrapper
- * ("MZ" + "zimg"), and an uncompressed ELF vmlinux.  Every offset read from
+ * ("MZ" + "zimg", with the arm64 Image compressed inside), and an
+ * uncompressed ELF vmlinux.  Every offset read from
  * the file is checked against the file's length before use.
  */
 #ifndef AMIWIZ_ENGINE_BZIMAGE_H
@@ -76,14 +77,18 @@ int bzimage_sniff(const uint8_t *data, size_t len);
 
 /* Read the headers of a kernel image held in data[0..len).  Fills *ret.  Fails
  * with ERR_INPUT, saying what is wrong, when the data is not a kernel image or
- * its header points outside the file (a truncated download, say). */
+ * its header points outside the file (a truncated download, say).  An EFI
+ * zboot image's header says nothing of the kernel inside, so its payload is
+ * decompressed (at most BZIMAGE_MAX_DECOMPRESSED bytes, stopping at the
+ * version banner) to read the inner arm64 header and the version; a payload
+ * that cannot be decompressed, or holds no arm64 Image, fails with ERR_INPUT. */
 int bzimage_parse(const uint8_t *data, size_t len, struct kimage_info *ret, struct err *reterr);
 
 /* Look for the configuration the kernel carries when built with CONFIG_IKCONFIG
  * (a gzip blob between "IKCFG_ST" and "IKCFG_ED"), decompressing the payload
  * when the image is compressed.  On success appends the configuration text to
  * `out` and returns 0; returns 1 when the kernel carries none; negative with
- * reterr filled when the image cannot be read (damaged, too large, LZO).
+ * reterr filled when the image cannot be read (damaged, too large).
  * `info` comes from bzimage_parse on the same data. */
 int bzimage_extract_config(const uint8_t *data, size_t len, const struct kimage_info *info,
 			   struct dynbuf *out, struct err *reterr);

@@ -6,6 +6,7 @@
 #include <lz4.h>
 #include <lz4frame.h>
 #include <lzma.h>
+#include <lzo/lzo1x.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -18,6 +19,8 @@
 #define LZMA_MEMLIMIT (200u * 1024u * 1024u)
 #define LZ4_LEGACY_MAGIC 0x184C2102u
 #define LZ4_LEGACY_BLOCK (8u * 1024u * 1024u)
+/* lzop writes 256 KiB blocks and refuses to read any over 64 MiB */
+#define LZOP_MAX_BLOCK (64u * 1024u * 1024u)
 
 static const char *const kind_names[DECOMP_KIND_MAX] = {
 #define X(id, name) [id] = name,
@@ -58,7 +61,7 @@ enum decomp_kind decomp_sniff(const uint8_t *d, size_t len)
 
 int decomp_supported(enum decomp_kind kind)
 {
-	return kind != DECOMP_NONE && kind != DECOMP_LZO && (unsigned)kind < DECOMP_KIND_MAX;
+	return kind != DECOMP_NONE && (unsigned)kind < DECOMP_KIND_MAX;
 }
 
 /* Delivery with the ceiling applied in one place for every format. */
@@ -309,6 +312,184 @@ static int run_lz4_frame(const uint8_t *in, size_t inlen, struct out *o, uint8_t
 	return rc;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* lzop's header flags (lzop's conf.h) */
+#define LZOP_ADLER32_D 0x1u
+#define LZOP_ADLER32_C 0x2u
+#define LZOP_EXTRA_FIELD 0x40u
+#define LZOP_CRC32_D 0x100u
+#define LZOP_CRC32_C 0x200u
+#define LZOP_FILTER 0x800u
+#define LZOP_H_CRC32 0x1000u
+
+/* A cursor over the input that refuses to move past its end. */
+struct lzcur {
+	const uint8_t *in;
+	size_t len, pos;
+};
+
+static const uint8_t *lz_take(struct lzcur *c, size_t n)
+{
+	if (n > c->len - c->pos)
+		return NULL;
+	const uint8_t *p = c->in + c->pos;
+	c->pos += n;
+	return p;
+}
+
+static int lz_u32(struct lzcur *c, uint32_t *ret)
+{
+	const uint8_t *p = lz_take(c, 4);
+	if (!p)
+		return -1;
+	*ret = be32(p);
+	return 0;
+}
+
+static int lzo_damaged(const char *what, struct err *reterr)
+{
+	return err_set(reterr, ERR_INPUT, EINVAL, "the lzo data is cut short or damaged (%s)",
+		       what);
+}
+
+/* lzop's header: the magic, versions, method, flags, mode, times, a file name
+ * and a checksum of it all (lzop's p_lzo.c and the kernel's
+ * lib/decompress_unlzo.c).  Only the LZO1X methods exist in practice; the
+ * kernel's `lzop -9` writes LZO1X-999, which lzo1x_decompress_safe reads. */
+static int lzop_header(struct lzcur *c, uint32_t *ret_flags, struct err *reterr)
+{
+	static const uint8_t magic[9] = {0x89, 'L', 'Z', 'O', 0x00, 0x0d, 0x0a, 0x1a, 0x0a};
+	const uint8_t *m = lz_take(c, sizeof(magic));
+	if (!m || memcmp(m, magic, sizeof(magic)) != 0)
+		return lzo_damaged("no lzop header", reterr);
+	size_t hstart = c->pos;
+	const uint8_t *p = lz_take(c, 4);
+	if (!p)
+		return lzo_damaged("header", reterr);
+	unsigned version = (unsigned)p[0] << 8 | p[1];
+	if (version < 0x0900)
+		return lzo_damaged("not an lzop header", reterr);
+	if (version >= 0x0940 && !lz_take(c, 2)) /* version needed to extract */
+		return lzo_damaged("header", reterr);
+	const uint8_t *method = lz_take(c, 1);
+	if (!method)
+		return lzo_damaged("header", reterr);
+	if (*method < 1 || *method > 3)
+		return err_set(reterr, ERR_INPUT, ENOTSUP,
+			       "the lzo data uses compression method %u; amiwiz reads LZO1X (1-3)",
+			       *method);
+	if (version >= 0x0940 && !lz_take(c, 1)) /* level */
+		return lzo_damaged("header", reterr);
+	uint32_t flags, skip;
+	if (lz_u32(c, &flags) < 0 || ((flags & LZOP_FILTER) && lz_u32(c, &skip) < 0) ||
+	    !lz_take(c, 8) || (version >= 0x0940 && !lz_take(c, 4)))
+		return lzo_damaged("header", reterr);
+	const uint8_t *nl = lz_take(c, 1);
+	if (!nl || !lz_take(c, *nl))
+		return lzo_damaged("header", reterr);
+	size_t hlen = c->pos - hstart;
+	uint32_t want;
+	if (lz_u32(c, &want) < 0)
+		return lzo_damaged("header", reterr);
+	uint32_t got = (flags & LZOP_H_CRC32) ? (uint32_t)crc32(0, c->in + hstart, (uInt)hlen)
+					      : (uint32_t)adler32(1, c->in + hstart, (uInt)hlen);
+	if (got != want)
+		return lzo_damaged("header checksum", reterr);
+	if (flags & LZOP_EXTRA_FIELD) {
+		uint32_t xl;
+		if (lz_u32(c, &xl) < 0 || !lz_take(c, xl) || !lz_take(c, 4))
+			return lzo_damaged("header", reterr);
+	}
+	*ret_flags = flags;
+	return 0;
+}
+
+/* Check a block's checksums as lzop wrote them (Adler-32 starting at 1, CRC-32
+ * starting at 0: zlib's). */
+static int lzop_sums(const uint8_t *data, size_t len, uint32_t flags, uint32_t adler_flag,
+		     uint32_t crc_flag, uint32_t adler, uint32_t crc)
+{
+	if ((flags & adler_flag) && (uint32_t)adler32(1, data, (uInt)len) != adler)
+		return -1;
+	if ((flags & crc_flag) && (uint32_t)crc32(0, data, (uInt)len) != crc)
+		return -1;
+	return 0;
+}
+
+/* The lzop container the kernel's "lzo" compression writes: a header, then
+ * blocks of (uncompressed length, compressed length, checksums, data), ended
+ * by an uncompressed length of 0.  A block whose two lengths are equal is
+ * stored as it is. */
+static int run_lzo(const uint8_t *in, size_t inlen, struct out *o, size_t *used,
+		   struct err *reterr)
+{
+	if (lzo_init() != LZO_E_OK)
+		return err_set(reterr, ERR_SYSTEM, 0, "cannot start the lzo decoder");
+	struct lzcur c = {in, inlen, 0};
+	uint32_t flags = 0;
+	uint8_t *blk = NULL;
+	size_t cap = 0;
+	int rc = lzop_header(&c, &flags, reterr);
+	while (rc == 0) {
+		uint32_t dlen, clen, dad = 0, dcrc = 0, cad = 0, ccrc = 0;
+		if (lz_u32(&c, &dlen) < 0) {
+			rc = lzo_damaged("no end mark", reterr);
+			break;
+		}
+		if (dlen == 0)
+			break; /* the end of the stream */
+		if (dlen > LZOP_MAX_BLOCK || lz_u32(&c, &clen) < 0 || clen == 0 || clen > dlen ||
+		    ((flags & LZOP_ADLER32_D) && lz_u32(&c, &dad) < 0) ||
+		    ((flags & LZOP_CRC32_D) && lz_u32(&c, &dcrc) < 0) ||
+		    (clen < dlen && (flags & LZOP_ADLER32_C) && lz_u32(&c, &cad) < 0) ||
+		    (clen < dlen && (flags & LZOP_CRC32_C) && lz_u32(&c, &ccrc) < 0)) {
+			rc = lzo_damaged("block header", reterr);
+			break;
+		}
+		const uint8_t *src = lz_take(&c, clen);
+		if (!src) {
+			rc = lzo_damaged("block", reterr);
+			break;
+		}
+		const uint8_t *plain = src;
+		if (clen < dlen) {
+			if (lzop_sums(src, clen, flags, LZOP_ADLER32_C, LZOP_CRC32_C, cad, ccrc) < 0) {
+				rc = lzo_damaged("block checksum", reterr);
+				break;
+			}
+			if (dlen > cap) {
+				uint8_t *nb = realloc(blk, dlen);
+				if (!nb) {
+					rc = err_set(reterr, ERR_SYSTEM, ENOMEM,
+						     "out of memory decompressing lzo");
+					break;
+				}
+				blk = nb;
+				cap = dlen;
+			}
+			lzo_uint n = dlen;
+			int lr = lzo1x_decompress_safe(src, clen, blk, &n, NULL);
+			if (lr != LZO_E_OK || n != dlen) {
+				rc = lzo_damaged("block", reterr);
+				break;
+			}
+			plain = blk;
+		}
+		if (lzop_sums(plain, dlen, flags, LZOP_ADLER32_D, LZOP_CRC32_D, dad, dcrc) < 0) {
+			rc = lzo_damaged("checksum", reterr);
+			break;
+		}
+		rc = deliver(o, plain, dlen, reterr);
+	}
+	*used = c.pos;
+	free(blk);
+	return rc;
+}
+
 int decomp_run(enum decomp_kind kind, const uint8_t *in, size_t inlen, size_t max_out,
 	       decomp_sink sink, void *ctx, size_t *ret_used, struct err *reterr)
 {
@@ -320,6 +501,10 @@ int decomp_run(enum decomp_kind kind, const uint8_t *in, size_t inlen, size_t ma
 			       decomp_kind_name(kind));
 	if (kind == DECOMP_LZ4 && inlen >= 4 && le32(in) == LZ4_LEGACY_MAGIC) {
 		rc = run_lz4_legacy(in, inlen, &o, &used, reterr);
+		goto done;
+	}
+	if (kind == DECOMP_LZO) {
+		rc = run_lzo(in, inlen, &o, &used, reterr);
 		goto done;
 	}
 	uint8_t *buf = malloc(CHUNK);
@@ -343,7 +528,7 @@ int decomp_run(enum decomp_kind kind, const uint8_t *in, size_t inlen, size_t ma
 		rc = run_lz4_frame(in, inlen, &o, buf, &used, reterr);
 		break;
 	case DECOMP_NONE:
-	case DECOMP_LZO:
+	case DECOMP_LZO: /* above: it needs no chunk buffer */
 	case DECOMP_KIND_MAX:
 	default:
 		rc = err_set(reterr, ERR_INTERNAL, 0, "unexpected decompressor");

@@ -39,8 +39,9 @@ const char *decomp_kind_name(enum decomp_kind kind);
  * kernel's own decompressors check).  DECOMP_NONE when none matches. */
 enum decomp_kind decomp_sniff(const uint8_t *data, size_t len);
 
-/* True when this build can decompress `kind` (LZO cannot: there is no LZO
- * library among our dependencies). */
+/* True when this build can decompress `kind` (every kind but DECOMP_NONE).
+ * LZO means the lzop container Linux writes (the 0x89 "LZO" header, then
+ * LZO1X blocks), not raw LZO1X. */
 int decomp_supported(enum decomp_kind kind);
 
 /* A sink receives the output in order.  Return 0 to continue, 1 to stop the run

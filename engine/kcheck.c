@@ -294,6 +294,8 @@ static void split_path(const char *path, char *dir, size_t dsize, const char **b
 	*base = slash + 1;
 }
 
+static void find_initramfs(struct kcheck_kernel *k, const char *dir, const char *key);
+
 /* Find and read the companions of a kernel image: its config and initramfs. */
 static int load_companions(struct kcheck_kernel *k, struct err *reterr)
 {
@@ -314,6 +316,16 @@ static int load_companions(struct kcheck_kernel *k, struct err *reterr)
 				return -1;
 		}
 	}
+	find_initramfs(k, dir, key);
+	return 0;
+}
+
+/* The initramfs beside a kernel or configuration whose file names end in
+ * `key`: found or not, read or not, never a failure (an unreadable one is
+ * noted in initramfs_error). */
+static void find_initramfs(struct kcheck_kernel *k, const char *dir, const char *key)
+{
+	char cand[PATH_MAX];
 	/* Debian/Ubuntu, then Arch/Fedora/dracut, then older spellings */
 	static const struct {
 		const char *pre, *post;
@@ -337,7 +349,6 @@ static int load_companions(struct kcheck_kernel *k, struct err *reterr)
 			snprintf(k->initramfs_error, sizeof(k->initramfs_error), "%s", e.message);
 		break;
 	}
-	return 0;
 }
 
 /* The configuration stored in the kernel (IKCONFIG), when there is one. */
@@ -411,6 +422,78 @@ int kcheck_kernel_from_memory(const struct kcheck_memory *m, struct kcheck_kerne
 	return 0;
 }
 
+/* The header facts of the kernel image at `path` (plain, or compressed as a
+ * whole like an arm64 Image.gz) into k->image, without its companions or
+ * its stored configuration. */
+static int read_image_facts(struct kcheck_kernel *k, const char *path, struct err *reterr)
+{
+	struct kmap m;
+	if (kmap_open(path, KCHECK_MAX_FILE, &m, reterr) < 0)
+		return -1;
+	int rc;
+	if (bzimage_sniff(m.data, m.len)) {
+		rc = bzimage_parse(m.data, m.len, &k->image, reterr);
+	} else {
+		enum decomp_kind kind = decomp_sniff(m.data, m.len);
+		struct dynbuf plain;
+		dyn_init(&plain, BZIMAGE_MAX_DECOMPRESSED);
+		rc = kind == DECOMP_NONE ? err_set(reterr, ERR_INPUT, EINVAL,
+						   "this is not a kernel image amiwiz knows")
+					 : decomp_to_buf(kind, m.data, m.len,
+							 BZIMAGE_MAX_DECOMPRESSED, &plain, NULL,
+							 reterr);
+		const uint8_t *p = (const uint8_t *)dyn_ptr(&plain);
+		size_t pl = dyn_len(&plain);
+		if (rc >= 0 && !bzimage_sniff(p, pl))
+			rc = err_set(reterr, ERR_INPUT, EINVAL,
+				     "it is %s-compressed, but what is inside is not a kernel image",
+				     decomp_kind_name(kind));
+		else if (rc >= 0)
+			rc = bzimage_parse(p, pl, &k->image, reterr);
+		if (rc == 0 && k->image.format == KIMAGE_ARM64) {
+			k->image.compression = kind;
+			k->image.compression_known = 1;
+		}
+		dyn_free(&plain);
+	}
+	kmap_release(&m);
+	if (rc < 0)
+		return -1;
+	k->have_image = 1;
+	snprintf(k->image_path, sizeof(k->image_path), "%s", path);
+	return 0;
+}
+
+/* The companions of a configuration named config-<version>: the initramfs
+ * beside it, and the kernel image, for the facts only an image shows
+ * (architecture, compression, boot protocol, EFI stub).  Neither is needed:
+ * an image that cannot be read is noted in image_error. */
+static void load_config_companions(struct kcheck_kernel *k, const char *path)
+{
+	char dir[PATH_MAX], cand[PATH_MAX];
+	const char *base;
+	split_path(path, dir, sizeof(dir), &base);
+	if (strncmp(base, "config-", 7) != 0 || !base[7])
+		return;
+	const char *key = base + 7;
+	static const char *const images[] = {"vmlinuz-", "vmlinux-", "bzImage-", "Image-"};
+	for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
+		if (pathf(cand, sizeof(cand), "%s/%s%s", dir, images[i], key) < 0 ||
+		    !is_regular(cand))
+			continue;
+		struct err e;
+		err_clear(&e);
+		k->image_beside_config = 1;
+		if (read_image_facts(k, cand, &e) < 0) {
+			memset(&k->image, 0, sizeof(k->image));
+			snprintf(k->image_path, sizeof(k->image_path), "%s", cand);
+			snprintf(k->image_error, sizeof(k->image_error), "%s", e.message);
+		}
+		break;
+	}
+	find_initramfs(k, dir, key);
+}
+
 static int load_file(struct kcheck_kernel *k, const char *path, struct err *reterr)
 {
 	struct kmap m;
@@ -433,14 +516,23 @@ static int load_file(struct kcheck_kernel *k, const char *path, struct err *rete
 		size_t pl = dyn_len(&plain);
 		if (rc < 0)
 			err_doing(reterr, "Decompressing %s", path);
-		else if (bzimage_sniff(p, pl))
+		else if (bzimage_sniff(p, pl)) {
 			rc = load_image(k, path, p, pl, reterr);
-		else if (looks_like_config(p, pl))
+			/* an arm64 Image.gz: the file's compression is the gzip
+			 * around the Image (a bzImage keeps its payload's) */
+			if (rc == 0 && k->image.format == KIMAGE_ARM64) {
+				k->image.compression = kind;
+				k->image.compression_known = 1;
+			}
+		} else if (looks_like_config(p, pl)) {
 			rc = load_config_text(k, path, p, pl, KCS_GZIP, reterr);
-		else
+			if (rc == 0)
+				load_config_companions(k, path);
+		} else {
 			rc = err_set(reterr, ERR_INPUT, EINVAL,
 				     "%s is %s-compressed, but what is inside is neither a kernel nor a kernel configuration",
 				     path, decomp_kind_name(kind));
+		}
 		dyn_free(&plain);
 		goto done;
 	}
@@ -452,6 +544,8 @@ static int load_file(struct kcheck_kernel *k, const char *path, struct err *rete
 	}
 	if (looks_like_config(m.data, m.len)) {
 		rc = load_config_text(k, path, m.data, m.len, KCS_FILE, reterr);
+		if (rc == 0)
+			load_config_companions(k, path);
 		goto done;
 	}
 	rc = err_set(reterr, ERR_INPUT, EINVAL,
@@ -727,13 +821,16 @@ static void rules_pv(struct rs *s, const struct kcheck_kernel *k, int is32)
 		return;
 	}
 	const struct kconfig *c = &k->config;
-	if (is32 && k->arch != KARCH_X86_64 && kconfig_tristate(c, "X86_PAE") != 'y')
+	/* PAE and XEN_PV are x86 options: on an arm64 kernel their absence says
+	 * nothing the wrong-architecture blocker has not said already */
+	int x86 = k->arch != KARCH_ARM64;
+	if (is32 && x86 && k->arch != KARCH_X86_64 && kconfig_tristate(c, "X86_PAE") != 'y')
 		add(s, KF_PAE_MISSING, KSEV_BLOCKER, "CONFIG_X86_PAE", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "X86_PAE")));
 	if (kconfig_tristate(c, "XEN") != 'y') {
 		add(s, KF_XEN_MISSING, KSEV_BLOCKER, "CONFIG_XEN", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "XEN")));
-	} else if (kconfig_tristate(c, "XEN_PV") != 'y' &&
+	} else if (x86 && kconfig_tristate(c, "XEN_PV") != 'y' &&
 		   (kconfig_get(c, "XEN_PV") || version_at_least(k, 4, 14)) &&
 		   !(is32 && version_at_least(k, 5, 9))) {
 		/* (a 32-bit 5.9+ kernel cannot have XEN_PV: pv32-removed says why) */
@@ -760,7 +857,7 @@ static void rules_hvm_xen(struct rs *s, const struct kcheck_kernel *k)
 	if (kconfig_tristate(c, "XEN") != 'y')
 		add(s, KF_XEN_MISSING, KSEV_BLOCKER, "CONFIG_XEN", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "XEN")));
-	else if (kconfig_tristate(c, "XEN_PVHVM") != 'y')
+	else if (k->arch != KARCH_ARM64 && kconfig_tristate(c, "XEN_PVHVM") != 'y')
 		add(s, KF_PVHVM_MISSING, KSEV_WARNING, "CONFIG_XEN_PVHVM", "=y", "%s",
 		    tri_text(kconfig_tristate(c, "XEN_PVHVM")));
 	need_driver(s, k, &drv_xen_blk, KSEV_BLOCKER);

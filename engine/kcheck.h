@@ -54,12 +54,17 @@ enum kcheck_config_source {
 
 struct kcheck_kernel {
 	char name[PATH_MAX];            /* what the user named, or the file in a folder */
-	char image_path[PATH_MAX];      /* "" when only a configuration was given */
+	char image_path[PATH_MAX];      /* "" when only a configuration was given and
+					   no image was found beside it */
 	char config_path[PATH_MAX];     /* where the configuration came from, or "" */
 	char initramfs_path[PATH_MAX];  /* "" when none was found */
 	char initramfs_error[ERR_MESSAGE_MAX]; /* why it could not be read, or "" */
 	int have_image;
 	struct kimage_info image;
+	int image_beside_config;        /* a configuration was named; image_path is the
+					   vmlinuz-<version> found beside it */
+	char image_error[ERR_MESSAGE_MAX]; /* that image could not be read (have_image
+					      is 0): why, or "" */
 	enum kcheck_config_source config_source;
 	struct kconfig config;          /* empty when config_source == KCS_NONE */
 	int have_initramfs;             /* found and read */
@@ -100,7 +105,10 @@ const char *kcheck_config_source_name(enum kcheck_config_source s);
  * one per vmlinuz-* (looked for in PATH/boot, then PATH).  For a kernel image,
  * config-<version> and initrd.img-<version> / initramfs-<version>[.img] beside
  * it are used when present; without a config file the configuration stored in
- * the kernel (IKCONFIG) is extracted.  *ret (an array of *ret_n) is the
+ * the kernel (IKCONFIG) is extracted.  For a configuration named
+ * config-<version>, the initramfs and the vmlinuz-<version> beside it are used
+ * the same way (image_beside_config; an unreadable image is noted in
+ * image_error, not a failure).  *ret (an array of *ret_n) is the
  * caller's: kcheck_kernels_free.  Fails (ERR_INPUT / ERR_SYSTEM) with a message
  * naming the path when it cannot be read or holds nothing amiwiz can check.
  * An unreadable initramfs is not a failure: it is noted in initramfs_error. */

@@ -69,6 +69,12 @@ static void print_facts(FILE *f, const struct kcheck_kernel *k)
 	else
 		fprintf(f, "  %-13s %s\n", "version", k->release[0] ? k->release : "unknown");
 	fprintf(f, "  %-13s %s\n", "architecture", karch_name(k->arch));
+	if (k->image_beside_config && k->have_image)
+		fprintf(f, "  %-13s %s (found beside the configuration; image facts from it)\n",
+			"kernel", k->image_path);
+	else if (k->image_beside_config)
+		fprintf(f, "  %-13s %s (found beside the configuration): cannot read it: %s\n",
+			"kernel", k->image_path, k->image_error);
 	if (k->have_image) {
 		const struct kimage_info *im = &k->image;
 		if (im->protocol)
@@ -92,7 +98,7 @@ static void print_facts(FILE *f, const struct kcheck_kernel *k)
 			k->config.n);
 	else
 		fprintf(f, "  %-13s %s (%zu options)\n", "config", k->config_path, k->config.n);
-	if (!k->have_image)
+	if (!k->have_image && !k->image_beside_config && !k->initramfs_path[0])
 		;
 	else if (k->have_initramfs)
 		fprintf(f, "  %-13s %s (%zu modules)\n", "initramfs", k->initramfs_path,
@@ -101,7 +107,9 @@ static void print_facts(FILE *f, const struct kcheck_kernel *k)
 		fprintf(f, "  %-13s %s: cannot read it: %s\n", "initramfs", k->initramfs_path,
 			k->initramfs_error);
 	else
-		fprintf(f, "  %-13s %s\n", "initramfs", "none found beside the kernel");
+		fprintf(f, "  %-13s %s\n", "initramfs",
+			k->have_image ? "none found beside the kernel"
+				      : "none found beside the configuration");
 }
 
 /* `explained` remembers which findings were explained for this kernel, so a
@@ -163,6 +171,14 @@ static json_object *kernel_json(const struct kcheck_kernel *k, struct kcheck_res
 		json_object_object_add(im, "efi_stub", json_object_new_boolean(k->image.efi_stub));
 		json_object_object_add(im, "efi_handover",
 				       json_object_new_boolean(k->image.efi_handover));
+		json_object_object_add(im, "beside_config",
+				       json_object_new_boolean(k->image_beside_config));
+		json_object_object_add(o, "image", im);
+	} else if (k->image_beside_config) {
+		json_object *im = json_object_new_object();
+		json_object_object_add(im, "path", json_object_new_string(k->image_path));
+		json_object_object_add(im, "beside_config", json_object_new_boolean(1));
+		json_object_object_add(im, "error", json_str(k->image_error));
 		json_object_object_add(o, "image", im);
 	}
 	json_object *cfg = json_object_new_object();
@@ -266,7 +282,9 @@ int cli_check_kernel(int argc, char **argv)
 			cli_usage(stdout, "check-kernel");
 			fputs("\nPATH is a kernel configuration (.config, config-<version>, "
 			      "/proc/config.gz),\na kernel image (vmlinuz, vmlinux, arm64 Image), "
-			      "or a root or /boot folder.\nTargets:\n",
+			      "or a root or /boot folder.\nBeside a kernel image or a config-<version>, "
+			      "the config-, vmlinuz- and\ninitrd.img-<version> (or initramfs-<version>.img) "
+			      "files of the same version are\nused too.\nTargets:\n",
 			      stdout);
 			for (int t = 0; t < KT_MAX; t++)
 				printf("  %-10s %s\n", kcheck_target_name((enum kcheck_target)t),

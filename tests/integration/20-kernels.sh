@@ -2,8 +2,8 @@
 # amiwiz check-kernel on real Debian kernels, on initramfs archives built here,
 # on a kernel carrying its config (IKCONFIG), and on bad input.
 #
-# Set-up fetches linux-image-*-cloud-amd64, -amd64 and the i386 -686-pae
-# packages into $AMIWIZ_CACHE with apt-get download (tests/lib/fetch-kernels.sh).
+# Set-up fetches linux-image-*-cloud-amd64, -amd64, the i386 -686-pae and the
+# arm64 -arm64 packages into $AMIWIZ_CACHE with apt-get download (tests/lib/fetch-kernels.sh).
 set -u
 . "$AMIWIZ_TOP/tests/lib/tap.sh"
 BIN=$AMIWIZ_BIN
@@ -34,7 +34,7 @@ diag "$fetched"
 K=$AMIWIZ_CACHE/kernels
 
 # ---- real kernels: the verdicts each must get ----
-for flavour in cloud-amd64 amd64 686-pae; do
+for flavour in cloud-amd64 amd64 686-pae arm64; do
 	vmlinuz=$(ls "$K/$flavour"/boot/vmlinuz-* | head -1)
 	"$BIN" check-kernel --json "$vmlinuz" >"$work/$flavour.json" 2>"$work/$flavour.err"
 	rc=$?
@@ -77,6 +77,90 @@ expect "686-pae: because 32-bit PV left Linux in 5.9" \
 	"$(q "$J" "'pv32-removed' in [f['id'] for f in $(tgt "$J" 0 pv-i386)['findings']]")" True
 expect "686-pae: VM Import refuses 32-bit" \
 	"$(q "$J" "$(tgt "$J" 0 import)['verdict']")" cannot-boot
+
+# ---- arm64: Debian's Image, the same gzip'd, and wrapped as EFI zboot ----
+A=$K/arm64/boot
+aimg=$(ls "$A"/vmlinuz-* | head -1)
+aver=${aimg##*/vmlinuz-}
+acfg=$A/config-$aver
+# what nitro must say of a driver, from the configuration itself:
+# built in -> nothing; a module -> for NVMe (needed to mount the root disk)
+# unconfirmed without an initramfs; missing -> a blocker
+drv_expect() { # OPTION EARLY
+	case $(grep -E "^$1=|^# $1 is not set" "$acfg") in
+	"$1=y") echo "[]" ;;
+	"$1=m") if [ "$2" = early ]; then echo "['module-unconfirmed']"; else echo "[]"; fi ;;
+	*) echo "['driver-missing']" ;;
+	esac
+}
+nvme_want=$(drv_expect CONFIG_BLK_DEV_NVME early)
+ena_want=$(drv_expect CONFIG_ENA_ETHERNET late)
+nitro_want=boots
+[ "$nvme_want$ena_want" = "[][]" ] || nitro_want=boots-with-warnings
+case "$nvme_want$ena_want" in *driver-missing*) nitro_want=cannot-boot ;; esac
+# arm64_checks LABEL JSON FORMAT COMPRESSION CONFIG_SOURCE
+arm64_checks() {
+	local l=$1 J=$2
+	expect "$l: arm64, from the image header" "$(q "$J" "d['kernels'][0]['arch']")" arm64
+	expect "$l: image format" "$(q "$J" "d['kernels'][0]['image']['format']")" "$3"
+	expect "$l: version read from the image" "$(q "$J" "d['kernels'][0]['release']")" "$aver"
+	expect "$l: compression" "$(q "$J" "d['kernels'][0]['compression']")" "$4"
+	expect "$l: configuration" "$(q "$J" "d['kernels'][0]['config']['source']")" "$5"
+	expect "$l: EFI stub (Graviton boots through UEFI)" \
+		"$(q "$J" "d['kernels'][0]['image']['efi_stub']")" True
+	local t
+	for t in pv-i386 pv-x86_64 hvm-xen; do
+		expect "$l: $t cannot boot it, for the architecture alone" \
+			"$(q "$J" "$(tgt "$J" 0 $t)['verdict']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 $t)['findings'] if f['severity']=='blocker']")" \
+			"cannot-boot ['arch-wrong']"
+	done
+	expect "$l: VM Import refuses arm64" \
+		"$(q "$J" "$(tgt "$J" 0 import)['verdict']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 import)['findings'] if f['severity']=='blocker']")" \
+		"cannot-boot ['import-arm64']"
+	expect "$l: nitro: $nitro_want (NVMe $nvme_want, ENA $ena_want, no EFI stub finding)" \
+		"$(q "$J" "$(tgt "$J" 0 nitro)['verdict']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 nitro)['findings'] if f['option']=='CONFIG_BLK_DEV_NVME']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 nitro)['findings'] if f['option']=='CONFIG_ENA_ETHERNET']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 nitro)['findings'] if f['id']=='efi-stub-missing']")" \
+		"$nitro_want $nvme_want $ena_want []"
+}
+diag "$(file -b "$aimg")"
+# Debian 12's arm64 vmlinuz is a plain Image; a later one may be gzip'd or
+# zboot: the checks below cover each form whichever Debian ships
+case $(head -c 2 "$aimg" | od -An -tx1 | tr -d ' ') in
+1f8b) aform="gzip" ;;
+*) if [ "$(head -c 8 "$aimg" | tail -c 4)" = zimg ]; then aform=zboot; else aform=plain; fi ;;
+esac
+diag "Debian's arm64 vmlinuz: $aform"
+mkdir -p "$work/a64-plain" "$work/a64-gz" "$work/a64-zb" "$work/a64-zbik"
+case $aform in
+plain) cp "$aimg" "$work/a64-plain/Image" ;;
+gzip) gzip -dc "$aimg" >"$work/a64-plain/Image" ;;
+zboot) "$PY" - "$aimg" "$work/a64-plain/Image" <<'PYEOF'
+import gzip, struct, sys
+d = open(sys.argv[1], "rb").read()
+off, size = struct.unpack_from("<II", d, 8)
+if d[24:28] != b"gzip":
+    raise SystemExit("zboot payload is " + d[24:32].split(b"\0")[0].decode())
+open(sys.argv[2], "wb").write(gzip.decompress(d[off:off + size]))
+PYEOF
+;;
+esac
+ln -s "$work/a64-plain/Image" "$work/a64-plain/vmlinuz-$aver"
+gzip -6c "$work/a64-plain/Image" >"$work/a64-gz/vmlinuz-$aver"
+"$PY" "$AMIWIZ_TOP/tests/lib/make-zboot.py" "$work/a64-plain/Image" "$work/a64-zb/vmlinuz-$aver"
+"$PY" "$AMIWIZ_TOP/tests/lib/make-zboot.py" "$work/a64-plain/Image" \
+	"$work/a64-zbik/vmlinuz-$aver" --ikconfig "$acfg"
+for d in a64-plain a64-gz a64-zb; do ln -s "$acfg" "$work/$d/config-$aver"; done
+arm64_checks "arm64 (Debian's package)" "$work/arm64.json" \
+	"$([ $aform = zboot ] && echo "EFI zboot" || echo "arm64 Image")" \
+	"$([ $aform = plain ] && echo none || echo gzip)" file
+for d in a64-plain a64-gz a64-zb a64-zbik; do
+	"$BIN" check-kernel --json "$work/$d/vmlinuz-$aver" >"$work/$d.json" 2>"$work/$d.err"
+	expect "$d: exit 1 (some target has a blocker)" "$?" 1
+done
+arm64_checks "arm64 plain Image" "$work/a64-plain.json" "arm64 Image" none file
+arm64_checks "arm64 gzip'd Image" "$work/a64-gz.json" "arm64 Image" gzip file
+arm64_checks "arm64 EFI zboot" "$work/a64-zb.json" "EFI zboot" gzip file
+arm64_checks "arm64 EFI zboot with IKCONFIG" "$work/a64-zbik.json" "EFI zboot" gzip \
+	"stored in the kernel (IKCONFIG)"
 
 # human output: facts and verdict lines
 "$BIN" check-kernel --target pv-x86_64 "$K/amd64/boot/" >"$work/human.txt" 2>&1
@@ -134,6 +218,43 @@ for comp in gzip xz zstd lz4 bzip2; do
 		fi
 	done
 done
+# ---- a configuration alone: the initramfs and the kernel beside it are used ----
+b=$work/boot-gzip-with
+"$BIN" check-kernel --json --target pv-x86_64 "$b/config-$ver" >"$work/cfg-beside.json" 2>&1
+rc=$?
+J=$work/cfg-beside.json
+expect "config-<ver> alone: the initrd.img and vmlinuz beside it are used" \
+	"$rc $(q "$J" "d['kernels'][0]['initramfs']['read']") $(q "$J" "d['kernels'][0]['image']['beside_config']") $(q "$J" "d['kernels'][0]['image']['path']") $(q "$J" "d['kernels'][0]['config']['source']")" \
+	"0 True True $b/vmlinuz-$ver file"
+expect "config-<ver> alone: image facts (release, xz, protocol) and the module found" \
+	"$(q "$J" "d['kernels'][0]['release']") $(q "$J" "d['kernels'][0]['compression']") $(q "$J" "d['kernels'][0]['image']['boot_protocol']") $(q "$J" "$(tgt "$J" 0 pv-x86_64)['verdict']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['option']=='CONFIG_XEN_BLKDEV_FRONTEND']")" \
+	"$ver xz 2.15 boots ['module-in-initramfs']"
+"$BIN" check-kernel --target pv-x86_64 "$b/config-$ver" >"$work/cfg-beside.txt" 2>&1
+if grep -q "^  kernel  *$b/vmlinuz-$ver (found beside the configuration" "$work/cfg-beside.txt" &&
+	grep -q "^  initramfs  *$b/initrd.img-$ver" "$work/cfg-beside.txt"; then
+	ok "config-<ver> alone: the output says which kernel and initramfs were used"
+else
+	not_ok "config-<ver> alone: the output says which kernel and initramfs were used" "$(head -12 "$work/cfg-beside.txt")"
+fi
+# no kernel beside it: the initramfs alone still settles the module question
+b=$work/cfg-only
+mkdir -p "$b"
+cp "$work/boot-zstd-without/initrd.img-$ver" "$K/amd64/boot/config-$ver" "$b/"
+"$BIN" check-kernel --json --target pv-x86_64 "$b/config-$ver" >"$b/out.json" 2>&1
+rc=$?
+J=$b/out.json
+expect "config-<ver> and an initramfs without xen-blkfront: cannot boot, no image" \
+	"$rc $(q "$J" "'image' in d['kernels'][0]") $(q "$J" "d['kernels'][0]['arch']") $(q "$J" "[f['id'] for f in $(tgt "$J" 0 pv-x86_64)['findings'] if f['option']=='CONFIG_XEN_BLKDEV_FRONTEND']")" \
+	"1 False x86_64 ['module-not-in-initramfs']"
+# a kernel beside it that cannot be read: noted, the check goes on
+head -c 3000 "$src" >"$b/vmlinuz-$ver"
+"$BIN" check-kernel --json --target pv-x86_64 "$b/config-$ver" >"$b/out2.json" 2>&1
+rc=$?
+J=$b/out2.json
+expect "config-<ver> beside a damaged vmlinuz: noted, not fatal" \
+	"$rc $(q "$J" "d['kernels'][0]['image']['path']") $(q "$J" "'cut short' in d['kernels'][0]['image']['error']") $(q "$J" "d['kernels'][0]['initramfs']['read']")" \
+	"1 $b/vmlinuz-$ver True True"
+
 # an initramfs that cannot be read is reported, not fatal
 b="$work/boot-broken"
 mkdir -p "$b"
@@ -155,6 +276,15 @@ J=$work/ik.json
 expect "IKCONFIG: the configuration is read from inside the kernel" \
 	"$(q "$J" "d['kernels'][0]['config']['source']") $(q "$J" "d['kernels'][0]['config']['options']")" \
 	"stored in the kernel (IKCONFIG) $(grep -c '^CONFIG_\|^# CONFIG_.* is not set' "$K/cloud-amd64/boot/config-"*)"
+# the same with an LZO payload (the lzop container, as CONFIG_KERNEL_LZO builds it)
+mkdir -p "$work/iklzo"
+"$PY" "$AMIWIZ_TOP/tests/lib/make-ikconfig-kernel.py" "$K/cloud-amd64/boot/config-"* \
+	"$work/iklzo/vmlinuz" --size 8 --comp lzo
+"$BIN" check-kernel --json --target pv-x86_64 "$work/iklzo/vmlinuz" >"$work/iklzo.json" 2>&1
+J=$work/iklzo.json
+expect "IKCONFIG in an LZO-compressed bzImage: read, and pv-grub 1.05+ (lzo)" \
+	"$(q "$J" "d['kernels'][0]['compression']") $(q "$J" "d['kernels'][0]['config']['source']") $(q "$J" "d['kernels'][0]['config']['options']") $(q "$J" "$(tgt "$J" 0 pv-x86_64)['min_pvgrub']")" \
+	"lzo stored in the kernel (IKCONFIG) $(grep -c '^CONFIG_\|^# CONFIG_.* is not set' "$K/cloud-amd64/boot/config-"*) 1.05"
 gzip -c "$K/amd64/boot/config-$ver" >"$work/config.gz"
 "$BIN" check-kernel --json --target pv-x86_64 "$work/config.gz" >"$work/gz.json" 2>&1
 expect "a gzip'd config (/proc/config.gz)" \

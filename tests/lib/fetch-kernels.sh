@@ -3,14 +3,15 @@
 #
 #   tests/lib/fetch-kernels.sh CACHE
 #
-# Downloads the current linux-image-*-cloud-amd64, linux-image-*-amd64 and the
-# i386 linux-image-*-686-pae packages with `apt-get download` and unpacks each
-# into CACHE/kernels/<flavour>/ (so CACHE/kernels/amd64/boot/vmlinuz-* exists).
+# Downloads the current linux-image-*-cloud-amd64, linux-image-*-amd64, the
+# i386 linux-image-*-686-pae and the arm64 linux-image-*-arm64 packages with
+# `apt-get download` and unpacks each into CACHE/kernels/<flavour>/ (so
+# CACHE/kernels/amd64/boot/vmlinuz-* exists).
 # The real package names are resolved through the metapackages' dependencies,
-# so this keeps working when Debian moves to a new kernel ABI.  The i386 lists
-# live in CACHE/apt-i386 and are used only through -o options: the machine's
-# own apt configuration is never changed.  Prints one line per flavour:
-# "<flavour> <package> <dir>".  Exit 1 when something could not be fetched.
+# so this keeps working when Debian moves to a new kernel ABI.  The i386 and
+# arm64 lists live in CACHE/apt-<arch> and are used only through -o options:
+# the machine's own apt configuration is never changed.  Prints one line per
+# flavour: "<flavour> <package> <dir>".  Exit 1 when something could not be fetched.
 set -eu
 cache=$1
 mkdir -p "$cache/kernels" "$cache/debs"
@@ -54,23 +55,32 @@ pkg=$(resolve linux-image-amd64)
 [ -n "$pkg" ] || { echo "cannot resolve linux-image-amd64" >&2; exit 1; }
 fetch amd64 "$pkg"
 
-# i386: a private set of lists, state and cache, with i386 as the architecture.
-a="$cache/apt-i386"
-mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-: >"$a/status"
-i386_opts=(-o APT::Architecture=i386 -o APT::Architectures::=i386
-	-o Dir::State::Lists="$a/lists" -o Dir::State::status="$a/status"
-	-o Dir::Cache="$a/cache")
-# A mirror in the middle of a sync can fail one index while the others are
-# fine: what counts is whether the package resolves afterwards.
-if [ -z "$(find "$a" -maxdepth 1 -name updated -mmin -1440 2>/dev/null)" ]; then
-	apt-get "${i386_opts[@]}" update >"$a/update.log" 2>&1 || true
-	touch "$a/updated"
-fi
-pkg=$(resolve linux-image-686-pae "${i386_opts[@]}")
-if [ -z "$pkg" ]; then
-	apt-get "${i386_opts[@]}" update >"$a/update.log" 2>&1 || true
-	pkg=$(resolve linux-image-686-pae "${i386_opts[@]}")
-fi
-[ -n "$pkg" ] || { cat "$a/update.log" >&2; echo "cannot resolve linux-image-686-pae (i386)" >&2; exit 1; }
-fetch 686-pae "$pkg" "${i386_opts[@]}"
+# foreign ARCH METAPACKAGE FLAVOUR: a kernel of another architecture, through
+# a private set of lists, state and cache in CACHE/apt-ARCH with ARCH as the
+# architecture.
+foreign() {
+	local arch=$1 meta=$2 flavour=$3
+	local a="$cache/apt-$arch"
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+	: >"$a/status"
+	local opts=(-o APT::Architecture="$arch" -o APT::Architectures::="$arch"
+		-o Dir::State::Lists="$a/lists" -o Dir::State::status="$a/status"
+		-o Dir::Cache="$a/cache")
+	# A mirror in the middle of a sync can fail one index while the others
+	# are fine: what counts is whether the package resolves afterwards.
+	if [ -z "$(find "$a" -maxdepth 1 -name updated -mmin -1440 2>/dev/null)" ]; then
+		apt-get "${opts[@]}" update >"$a/update.log" 2>&1 || true
+		touch "$a/updated"
+	fi
+	local pkg
+	pkg=$(resolve "$meta" "${opts[@]}")
+	if [ -z "$pkg" ]; then
+		apt-get "${opts[@]}" update >"$a/update.log" 2>&1 || true
+		pkg=$(resolve "$meta" "${opts[@]}")
+	fi
+	[ -n "$pkg" ] || { cat "$a/update.log" >&2; echo "cannot resolve $meta ($arch)" >&2; exit 1; }
+	fetch "$flavour" "$pkg" "${opts[@]}"
+}
+
+foreign i386 linux-image-686-pae 686-pae
+foreign arm64 linux-image-arm64 arm64

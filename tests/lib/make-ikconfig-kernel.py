@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Build a kernel-like bzImage carrying its configuration (CONFIG_IKCONFIG).
 
-    make-ikconfig-kernel.py CONFIG OUT [FILLER] [--size MB] [--comp gzip|xz]
-    make-ikconfig-kernel.py CONFIG OUT --from VMLINUZ [--comp gzip|xz]
+    make-ikconfig-kernel.py CONFIG OUT [FILLER] [--size MB] [--comp gzip|xz|lzo]
+    make-ikconfig-kernel.py CONFIG OUT --from VMLINUZ [--comp gzip|xz|lzo]
 
 Debian's kernels are built without CONFIG_IKCONFIG, so tests and the benchmark
 make their own: a plain "vmlinux" of SIZE MB (default 40; an ELF header, then
@@ -17,13 +17,14 @@ import argparse
 import gzip
 import lzma
 import struct
+import subprocess
 
 ap = argparse.ArgumentParser()
 ap.add_argument("config")
 ap.add_argument("out")
 ap.add_argument("filler", nargs="?")
 ap.add_argument("--size", type=int, default=40)
-ap.add_argument("--comp", choices=["gzip", "xz"], default="gzip")
+ap.add_argument("--comp", choices=["gzip", "xz", "lzo"], default="gzip")
 ap.add_argument("--from", dest="src")
 a = ap.parse_args()
 size = a.size * 1024 * 1024
@@ -56,6 +57,10 @@ else:
     del plain[size:]
 if comp == "xz":
     payload = lzma.compress(bytes(plain), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
+elif comp == "lzo":
+    # what the kernel's build runs for CONFIG_KERNEL_LZO
+    payload = subprocess.run(["lzop", "-9", "-c"], input=bytes(plain), check=True,
+                             stdout=subprocess.PIPE).stdout
 else:
     payload = gzip.compress(bytes(plain), 6)
 payload += struct.pack("<I", len(plain))  # the kernel's size trailer

@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -109,6 +112,98 @@ static void test_truncated_and_damaged(void **state)
 	free(d);
 }
 
+/* An EFI zboot image around a gzip'd arm64 Image of `ilen` bytes whose banner
+ * starts at `banner_at` (0: none); `inner_magic` is what the inner header
+ * carries at 56. */
+static uint8_t *make_zboot(size_t ilen, size_t banner_at, const char *inner_magic,
+			   size_t *ret_len)
+{
+	uint8_t *img = calloc(1, ilen);
+	for (size_t i = 64; i < ilen; i++)
+		img[i] = (uint8_t)(i * 13 + (i >> 9));
+	memcpy(img + 56, inner_magic, 4);
+	if (banner_at)
+		memcpy(img + banner_at, "Linux version 6.12.9-arm64 (x@y) #1 SMP", 39);
+	size_t gl;
+	uint8_t *gz = gzip_mem(img, ilen, &gl);
+	free(img);
+	size_t len = 512 + gl + 4;
+	uint8_t *zb = calloc(1, len);
+	zb[0] = 'M';
+	zb[1] = 'Z';
+	memcpy(zb + 4, "zimg", 4);
+	put32(zb + 8, 512);
+	put32(zb + 12, (uint32_t)gl);
+	memcpy(zb + 24, "gzip", 4);
+	put32(zb + 0x38, 0x818223cd); /* LINUX_PE_MAGIC */
+	put32(zb + 0x3c, 0x80);
+	memcpy(zb + 0x80, "PE\0\0", 4);
+	memcpy(zb + 512, gz, gl);
+	put32(zb + 512 + gl, (uint32_t)ilen);
+	free(gz);
+	*ret_len = len;
+	return zb;
+}
+
+/* EFI zboot: the header's payload and compression name, and the inner
+ * image's architecture and version, read by decompressing the payload */
+static void test_zboot(void)
+{
+	struct kimage_info k;
+	struct err e;
+	size_t len;
+	/* the banner straddles the decoder's 256 KiB chunks */
+	static const size_t banners[] = {4096, 256 * 1024 - 20, 3 * 256 * 1024 - 3,
+					 1024 * 1024 - 60};
+	for (size_t i = 0; i < sizeof(banners) / sizeof(banners[0]); i++) {
+		uint8_t *zb = make_zboot(1024 * 1024, banners[i], "ARM\x64", &len);
+		err_clear(&e);
+		assert_int_equal(bzimage_parse(zb, len, &k, &e), 0);
+		assert_int_equal(k.format, KIMAGE_ZBOOT);
+		assert_int_equal(k.compression, DECOMP_GZIP);
+		assert_int_equal(k.arch, KARCH_ARM64);
+		assert_int_equal(k.efi_stub, 1);
+		assert_string_equal(k.release, "6.12.9-arm64");
+		free(zb);
+	}
+	/* no banner: arm64, version unknown */
+	uint8_t *zb = make_zboot(300000, 0, "ARM\x64", &len);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), 0);
+	assert_int_equal(k.arch, KARCH_ARM64);
+	assert_string_equal(k.release, "");
+	/* a payload cut short or damaged: refused, saying so */
+	put32(zb + 12, (uint32_t)(len - 512 - 4 - 1000));
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(zb, len - 1000, &k, &e), -1);
+	assert_int_equal(e.kind, ERR_INPUT);
+	put32(zb + 12, (uint32_t)(len - 512 - 4));
+	memset(zb + 512 + 100, 0xee, 200);
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), -1);
+	assert_int_equal(e.kind, ERR_INPUT);
+	/* the payload lies past the end of the file */
+	put32(zb + 12, (uint32_t)len);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), -1);
+	free(zb);
+	/* an inner image that is not arm64 (a RISC-V zboot, say) */
+	zb = make_zboot(100000, 5000, "RSC\x05", &len);
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(zb, len, &k, &e), -1);
+	assert_non_null(strstr(e.message, "arm64"));
+	free(zb);
+	/* a header naming zstd over a payload that is not zstd */
+	uint8_t hdr[512] = {0};
+	hdr[0] = 'M';
+	hdr[1] = 'Z';
+	memcpy(hdr + 4, "zimg", 4);
+	put32(hdr + 8, 256);
+	put32(hdr + 12, 100);
+	memcpy(hdr + 24, "zstd", 4);
+	err_clear(&e);
+	assert_int_equal(bzimage_parse(hdr, sizeof(hdr), &k, &e), -1);
+	assert_int_equal(e.kind, ERR_INPUT);
+}
+
 static void test_other_formats(void **state)
 {
 	struct kimage_info k;
@@ -126,19 +221,7 @@ static void test_other_formats(void **state)
 	assert_int_equal(k.arch, KARCH_ARM64);
 	assert_int_equal(k.efi_stub, 1);
 	assert_string_equal(k.release, "6.6.9-arm");
-	/* EFI zboot: payload offset/size and the compression's name */
-	uint8_t zb[512] = {0};
-	zb[0] = 'M';
-	zb[1] = 'Z';
-	memcpy(zb + 4, "zimg", 4);
-	put32(zb + 8, 256);
-	put32(zb + 12, 100);
-	memcpy(zb + 24, "zstd", 4);
-	assert_int_equal(bzimage_parse(zb, sizeof(zb), &k, &e), 0);
-	assert_int_equal(k.format, KIMAGE_ZBOOT);
-	assert_int_equal(k.compression, DECOMP_ZSTD);
-	put32(zb + 12, 1000); /* past the end */
-	assert_int_equal(bzimage_parse(zb, sizeof(zb), &k, &e), -1);
+	test_zboot();
 	/* ELF vmlinux, x86_64 and i386 */
 	uint8_t elf[256] = {0};
 	memcpy(elf, "\x7f" "ELF\x02\x01", 6);
@@ -219,6 +302,124 @@ static void test_ikconfig(void **state)
 	dyn_free(&out);
 }
 
+/* Run the real lzop on data[0..len) with `args`; returns its output
+ * (malloc'd, *ret_len bytes).  The kernel's build compresses with `lzop -9`. */
+static uint8_t *lzop_mem(const uint8_t *data, size_t len, const char *args, size_t *ret_len)
+{
+	char in[] = "/tmp/amiwiz-lzo-XXXXXX";
+	int fd = mkstemp(in);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "lzop %s -c < %s > %s.lzo", args, in, in);
+	assert_int_equal(system(cmd), 0);
+	char out[sizeof(in) + 4];
+	snprintf(out, sizeof(out), "%s.lzo", in);
+	FILE *f = fopen(out, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *buf = malloc((size_t)n + 4);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	unlink(in);
+	unlink(out);
+	*ret_len = (size_t)n;
+	return buf;
+}
+
+static int count_sink(void *ctx, const uint8_t *data, size_t len, struct err *reterr)
+{
+	*(size_t *)ctx += len;
+	return 0;
+}
+
+/* LZO: the lzop container the kernel's build writes, read from a bzImage
+ * payload to find the IKCONFIG blob, with every checksum kind lzop writes,
+ * several blocks, stored (incompressible) blocks, and damage. */
+static void test_lzo(void **state)
+{
+	size_t pl;
+	uint8_t *plain = plain_kernel(&pl); /* ~305 KB: two 256 KiB lzop blocks */
+	/* the first block incompressible: lzop stores it as it is */
+	uint32_t x = 2463534242u;
+	for (size_t i = 64; i < 256 * 1024; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		plain[i] = (uint8_t)x;
+	}
+	static const char *const args[] = {"-9", "-1", "-9 --crc32", "-3 --no-checksum"};
+	struct dynbuf out;
+	dyn_init(&out, 1 << 20);
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		size_t zl, len;
+		uint8_t *z = lzop_mem(plain, pl, args[i], &zl);
+		assert_int_equal(decomp_sniff(z, zl), DECOMP_LZO);
+		/* the whole stream, and how much of the input it took */
+		size_t total = 0, used = 0;
+		struct err e;
+		err_clear(&e);
+		if (decomp_run(DECOMP_LZO, z, zl, 1 << 20, count_sink, &total, &used, &e) != 0)
+			fail_msg("lzop %s: %s", args[i], e.message);
+		assert_int_equal(total, pl);
+		assert_int_equal(used, zl);
+		/* inside a bzImage, with the kernel's 4-byte size trailer */
+		put32(z + zl, (uint32_t)pl);
+		uint8_t *d = make_bzimage(0x20f, XLF_KERNEL_64, z, zl + 4, "4.19.0", 0, &len);
+		struct kimage_info k;
+		assert_int_equal(bzimage_parse(d, len, &k, &e), 0);
+		assert_int_equal(k.compression, DECOMP_LZO);
+		dyn_reset(&out);
+		if (bzimage_extract_config(d, len, &k, &out, &e) != 0)
+			fail_msg("lzop %s: %s", args[i], e.message);
+		assert_string_equal(dyn_ptr(&out), cfg_text);
+		/* the ceiling holds */
+		err_clear(&e);
+		total = 0;
+		assert_true(decomp_run(DECOMP_LZO, z, zl, 100000, count_sink, &total, NULL, &e) < 0);
+		assert_int_equal(e.code, E2BIG);
+		assert_true(total <= 100000);
+		/* cut short anywhere: an error, never a crash */
+		static const size_t cuts[] = {5, 20, 40, 60, 300, 150000};
+		for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+			err_clear(&e);
+			assert_true(decomp_run(DECOMP_LZO, z, zl - cuts[c], 1 << 20, count_sink,
+					       &total, NULL, &e) < 0);
+			assert_int_equal(e.kind, ERR_INPUT);
+		}
+		/* a damaged block, stored or compressed: the decoder or the
+		 * checksums catch it */
+		uint8_t *bad = malloc(zl);
+		static const size_t hits[] = {20000, 150};
+		for (size_t h = 0; h < sizeof(hits) / sizeof(hits[0]); h++) {
+			memcpy(bad, z, zl);
+			for (size_t j = zl - hits[h]; j < zl - hits[h] + 100; j++)
+				bad[j] ^= 0x5a;
+			err_clear(&e);
+			int rc = decomp_run(DECOMP_LZO, bad, zl, 1 << 20, count_sink, &total, NULL,
+					    &e);
+			if (strstr(args[i], "no-checksum"))
+				assert_true(rc <= 0); /* nothing to check against: no crash is all */
+			else if (rc >= 0 || e.kind != ERR_INPUT)
+				fail_msg("lzop %s, damage at -%zu: not caught", args[i], hits[h]);
+		}
+		/* a damaged header */
+		memcpy(bad, z, zl);
+		bad[12] ^= 0xff;
+		err_clear(&e);
+		assert_true(decomp_run(DECOMP_LZO, bad, zl, 1 << 20, count_sink, &total, NULL, &e) < 0);
+		assert_int_equal(e.kind, ERR_INPUT);
+		free(bad);
+		free(d);
+		free(z);
+	}
+	dyn_free(&out);
+	free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_damaged),
 		cmocka_unit_test(test_other_formats),
 		cmocka_unit_test(test_ikconfig),
+		cmocka_unit_test(test_lzo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
