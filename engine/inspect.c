@@ -19,6 +19,7 @@
 #define NAMES(id, name) [id] = name,
 static const char *const target_names[] = {INSPECT_TARGETS(NAMES)};
 static const char *const severity_names[] = {INSPECT_SEVERITIES(NAMES)};
+static const char *const code_names[] = {INSPECT_CODES(NAMES)};
 #undef NAMES
 
 const char *inspect_target_name(enum inspect_target t)
@@ -39,16 +40,22 @@ const char *inspect_severity_name(enum inspect_severity s)
 	return (unsigned)s < INSPECT_SEVERITY_MAX ? severity_names[s] : "?";
 }
 
-static void find(struct inspect_report *r, enum inspect_severity sev, const char *code,
+const char *inspect_code_name(enum inspect_code c)
+{
+	return (unsigned)c < INSPECT_CODE_MAX ? code_names[c] : "?";
+}
+
+static void find(struct inspect_report *r, enum inspect_severity sev, enum inspect_code code,
 		 const char *import_status, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void find(struct inspect_report *r, enum inspect_severity sev, const char *code,
+static void find(struct inspect_report *r, enum inspect_severity sev, enum inspect_code code,
 		 const char *import_status, const char *fmt, ...)
 {
 	if (r->nfindings >= INSPECT_FINDINGS_MAX)
 		return;
 	struct inspect_finding *f = &r->findings[r->nfindings++];
 	f->severity = sev;
-	snprintf(f->code, sizeof(f->code), "%s", code);
+	f->id = code;
+	snprintf(f->code, sizeof(f->code), "%s", inspect_code_name(code));
 	snprintf(f->import_status, sizeof(f->import_status), "%s",
 		 import_status ? import_status : "");
 	va_list ap;
@@ -606,11 +613,9 @@ static void check_fstab(ext2_filsys fs, struct inspect_report *r, enum inspect_t
 	long n = ext_read(fs, "/etc/fstab", &b, 65536);
 	if (n < 0) {
 		if (t == INSPECT_TARGET_IMPORT)
-			find(r, INSPECT_BLOCKER, "import.no-fstab",
+			find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_NO_FSTAB,
 			     "ClientError: Invalid configuration - Could not read fstab",
-			     "The root filesystem has no /etc/fstab. VM Import reads it to find the "
-			     "system's filesystems and stops without it: add one naming the root "
-			     "by UUID.");
+			     "The root filesystem has no /etc/fstab.");
 		return;
 	}
 	for (char *save = NULL, *line = strtok_r((char *)b, "\n", &save); line;
@@ -630,18 +635,13 @@ static void check_fstab(ext2_filsys fs, struct inspect_report *r, enum inspect_t
 			char val[200];
 			snprintf(val, sizeof(val), "%.*s", (int)strcspn(v, "\""), v);
 			if (!uuid_known(r, dev, val) && (essential || strcmp(mnt, "/boot/efi") == 0))
-				find(r, INSPECT_BLOCKER, "fstab.unknown-uuid", NULL,
+				find(r, INSPECT_BLOCKER, INSPECT_C_FSTAB_UNKNOWN_UUID, NULL,
 				     "/etc/fstab mounts %s from %s=%s, but no filesystem in this "
-				     "image has that %s: the system would stop at boot waiting for "
-				     "it. Correct the %s in /etc/fstab.",
-				     mnt, dev, val, dev, dev);
+				     "image has that %s.",
+				     mnt, dev, val, dev);
 		} else if (is_device_name(dev) && t != INSPECT_TARGET_PV) {
-			find(r, essential ? INSPECT_BLOCKER : INSPECT_WARNING, "fstab.device-name",
-			     NULL,
-			     "/etc/fstab mounts %s from %s. On EC2 the disk's name depends on the "
-			     "instance (xvda on Xen, nvme0n1 on Nitro), so this name may not "
-			     "exist: name it by UUID= instead.",
-			     mnt, dev);
+			find(r, essential ? INSPECT_BLOCKER : INSPECT_WARNING, INSPECT_C_FSTAB_DEVICE_NAME,
+			     NULL, "/etc/fstab mounts %s from %s.", mnt, dev);
 		}
 	}
 	free(b);
@@ -758,11 +758,11 @@ static void check_kernel(struct fsinfo *fi, struct inspect_report *r, int kpart,
 			char status[160];
 			snprintf(status, sizeof(status), "ClientError: Unsupported kernel version %.100s",
 				 r->kernel_version);
-			find(r, INSPECT_BLOCKER, "kernel.check",
+			find(r, INSPECT_BLOCKER, INSPECT_C_KERNEL_CHECK,
 			     o->target == INSPECT_TARGET_IMPORT ? status : NULL, "The kernel %s: %s",
 			     r->kernel, reason);
 		} else if (v == 2) {
-			find(r, INSPECT_WARNING, "kernel.check-limited", NULL,
+			find(r, INSPECT_WARNING, INSPECT_C_KERNEL_CHECK_LIMITED, NULL,
 			     "The kernel %s boots on some of the target's machines only: %s",
 			     r->kernel, reason);
 		}
@@ -779,10 +779,9 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 	for (unsigned i = 0; i < r->nparts; i++)
 		any_fs |= r->parts[i].fstype[0] != '\0';
 	if (!any_fs) {
-		find(r, INSPECT_BLOCKER, "disk.no-filesystem",
+		find(r, INSPECT_BLOCKER, INSPECT_C_DISK_NO_FILESYSTEM,
 		     "ClientError: No valid partitions. Not a valid volume.",
-		     "None of the %u partitions holds a filesystem amiwiz (or EC2) recognises. "
-		     "Was the image made before its filesystems were created?",
+		     "None of the %u partitions holds a filesystem amiwiz (or EC2) recognises.",
 		     r->nparts);
 		return;
 	}
@@ -791,22 +790,19 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		if (strcmp(p->fstype, "btrfs") != 0 || t != INSPECT_TARGET_IMPORT)
 			continue;
 		if (p->subvolumes > 0)
-			find(r, INSPECT_BLOCKER, "import.btrfs-subvolume",
+			find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_BTRFS_SUBVOLUME,
 			     "ClientError: Unsupported configuration - Btrfs subvolumes are not supported",
-			     "Partition %d is btrfs with %d subvolume%s (the first is \"%s\"). VM "
-			     "Import does not support btrfs subvolumes: keep the system in the "
-			     "top-level volume and make the filesystem without subvolumes.",
+			     "Partition %d is btrfs with %d subvolume%s (the first is \"%s\").",
 			     p->number, p->subvolumes, p->subvolumes == 1 ? "" : "s",
 			     p->subvol_name[0] ? p->subvol_name : "unnamed");
 		else if (p->subvolumes == 0)
-			find(r, INSPECT_INFO, "import.btrfs", NULL,
+			find(r, INSPECT_INFO, INSPECT_C_IMPORT_BTRFS, NULL,
 			     "Partition %d is btrfs without subvolumes, which VM Import accepts.",
 			     p->number);
 		else
-			find(r, INSPECT_WARNING, "import.btrfs", NULL,
-			     "Partition %d is btrfs, but its root tree could not be read (%s). VM "
-			     "Import refuses btrfs subvolumes: make sure the system is in the "
-			     "top-level volume.",
+			find(r, INSPECT_WARNING, INSPECT_C_IMPORT_BTRFS, NULL,
+			     "Partition %d is btrfs, but its root tree could not be read (%s), so "
+			     "its subvolumes were not counted.",
 			     p->number, p->unread_why);
 	}
 	/* filesystems whose files amiwiz does not read (xfs, btrfs): checks that
@@ -822,16 +818,14 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		if (r->parts[i].has_etc && nroots++ == 0)
 			r->root = (int)i;
 	if (nroots > 1 && t == INSPECT_TARGET_IMPORT)
-		find(r, INSPECT_BLOCKER, "import.multiple-roots",
+		find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_MULTIPLE_ROOTS,
 		     "ClientError: Unsupported configuration - Multiple directories found",
-		     "%d partitions hold an /etc directory. VM Import supports one system per "
-		     "disk, not multi-boot disks.",
-		     nroots);
+		     "%d partitions hold an /etc directory.", nroots);
 	bool unreadable_root = r->root < 0;
 	for (unsigned i = 0; unreadable_root && i < r->nparts; i++)
 		if (r->parts[i].fstype[0] && !r->parts[i].readable && !r->parts[i].esp &&
 		    strcmp(r->parts[i].fstype, "vfat") != 0) {
-			find(r, INSPECT_INFO, "inspect.unreadable", NULL,
+			find(r, INSPECT_INFO, INSPECT_C_INSPECT_UNREADABLE, NULL,
 			     "Partition %d is %s, which amiwiz cannot read without mounting: "
 			     "/etc/os-release, /etc/fstab, /sbin/init, the boot configuration and "
 			     "the kernel on it were not checked.",
@@ -845,16 +839,15 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		check_fstab(rfs, r, t);
 	}
 	if (r->root < 0 && unreadable_root) {
-		find(r, INSPECT_BLOCKER, "os.missing", "ClientError: Unknown OS / Missing OS files",
-		     "No partition holds a Linux system (no /etc directory was found). A root "
-		     "filesystem with /etc, /sbin/init and a kernel is needed.");
+		find(r, INSPECT_BLOCKER, INSPECT_C_OS_MISSING, "ClientError: Unknown OS / Missing OS files",
+		     "No partition holds a Linux system (no /etc directory was found).");
 		return;
 	}
 	if (r->root >= 0 && !r->os_name[0] && t == INSPECT_TARGET_IMPORT)
-		find(r, INSPECT_BLOCKER, "import.unknown-os", "ClientError: Unknown OS / Missing OS files",
-		     "The root filesystem has no /etc/os-release (nor another release file). VM "
-		     "Import recognises the distribution from it and refuses systems it cannot "
-		     "name: keep your distribution's os-release file.");
+		find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_UNKNOWN_OS, "ClientError: Unknown OS / Missing OS files",
+		     "The root filesystem (partition %d) has no /etc/os-release, "
+		     "/usr/lib/os-release nor another release file.",
+		     r->parts[r->root].number);
 
 	/* the boot configuration */
 	char *menu = NULL, *gcfg = NULL;
@@ -862,10 +855,9 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 	int nmenu = distinct_configs(fi, r, menu_lsts, &menu, &menu_part);
 	int ngcfg = distinct_configs(fi, r, grub_cfgs, &gcfg, &gcfg_part);
 	if (t == INSPECT_TARGET_IMPORT && (nmenu > 1 || ngcfg > 1))
-		find(r, INSPECT_BLOCKER, "import.multiple-grub",
+		find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_MULTIPLE_GRUB,
 		     "ClientError: Multiple different grub/menu.lst files found",
-		     "The image holds %d different %s files. VM Import cannot tell which one boots "
-		     "(it does not support multi-boot disks): keep one.",
+		     "The image holds %d different %s files.",
 		     nmenu > 1 ? nmenu : ngcfg, nmenu > 1 ? "menu.lst" : "grub.cfg");
 
 	struct bootcfg bc;
@@ -904,26 +896,22 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 			}
 		}
 		if (found < 0 && unread) {
-			find(r, INSPECT_INFO, "pv.menu-lst-unchecked", NULL,
+			find(r, INSPECT_INFO, INSPECT_C_PV_MENU_LST_UNCHECKED, NULL,
 			     "No menu.lst was found on the ext2/3/4 filesystems; the xfs or btrfs "
-			     "filesystem may hold one (pv-grub reads xfs), but amiwiz did not read it.");
+			     "filesystem was not read.");
 		} else if (found < 0) {
-			find(r, INSPECT_BLOCKER, "pv.menu-lst-missing", NULL,
-			     "pv-grub would find no menu.lst: it looks in (hd0)/boot/grub, then "
-			     "/boot/grub and /grub on partitions 1 to 4, on ext2/3/4 (or xfs, jfs, "
-			     "reiserfs) filesystems. Put /boot/grub/menu.lst on the first "
-			     "partition.");
+			find(r, INSPECT_BLOCKER, INSPECT_C_PV_MENU_LST_MISSING, NULL,
+			     "No /boot/grub/menu.lst on the whole disk (hd0), and no "
+			     "/boot/grub/menu.lst or /grub/menu.lst on an ext2/3/4 partition "
+			     "among partitions 1 to 4.");
 		} else {
 			snprintf(r->boot_config, sizeof(r->boot_config), "menu.lst at %s", where);
 			if (strcmp(r->table, "gpt") == 0)
-				find(r, INSPECT_WARNING, "pv.gpt", NULL,
-				     "The disk has a GPT; pv-grub 1.03 and earlier read MBR tables only. "
-				     "Use pv-grub 1.05 AKIs, or an MBR table.");
+				find(r, INSPECT_WARNING, INSPECT_C_PV_GPT, NULL,
+				     "The disk has a GPT partition table (menu.lst is at %s).", where);
 			if (!bc.kernel[0])
-				find(r, INSPECT_BLOCKER, "pv.no-kernel-line", NULL,
-				     "menu.lst (%s) has no kernel line in its default entry: pv-grub "
-				     "would have nothing to boot.",
-				     where);
+				find(r, INSPECT_BLOCKER, INSPECT_C_PV_NO_KERNEL_LINE, NULL,
+				     "menu.lst (%s) has no kernel line in its default entry.", where);
 			int rp = bc.root_part;
 			int target = -1;
 			if (rp == 0 && !r->table[0])
@@ -933,16 +921,22 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 					target = (int)i;
 			if (rp < 0)
 				target = found; /* no root line: the partition menu.lst is on */
-			if (bc.kernel[0] && target < 0)
-				find(r, INSPECT_BLOCKER, "pv.root-missing", NULL,
-				     "menu.lst's root names a partition this disk does not have.");
+			if (bc.kernel[0] && target < 0 && rp == 0)
+				find(r, INSPECT_BLOCKER, INSPECT_C_PV_ROOT_MISSING, NULL,
+				     "menu.lst (%s) sets root to (hd0), the whole disk, but the "
+				     "disk has a partition table.",
+				     where);
+			else if (bc.kernel[0] && target < 0)
+				find(r, INSPECT_BLOCKER, INSPECT_C_PV_ROOT_MISSING, NULL,
+				     "menu.lst (%s) sets root to (hd0,%d), partition %d, which this "
+				     "disk does not have.",
+				     where, rp - 1, rp);
 			else if (bc.kernel[0] && !fi->fs[target] &&
 				 strcmp(r->parts[target].fstype, "xfs") == 0)
 				; /* pv-grub reads xfs; amiwiz does not (said below) */
 			else if (bc.kernel[0] && !fi->fs[target])
-				find(r, INSPECT_BLOCKER, "pv.kernel-unreadable", NULL,
-				     "menu.lst loads the kernel from partition %d, which is %s: "
-				     "pv-grub reads ext2/3/4, xfs, jfs and reiserfs only.",
+				find(r, INSPECT_BLOCKER, INSPECT_C_PV_KERNEL_UNREADABLE, NULL,
+				     "menu.lst loads the kernel from partition %d, which is %s.",
 				     r->parts[target].number,
 				     r->parts[target].fstype[0] ? r->parts[target].fstype : "empty");
 			else if (bc.kernel[0]) {
@@ -959,18 +953,15 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 			snprintf(r->boot_config, sizeof(r->boot_config), "menu.lst on partition %d",
 				 r->parts[menu_part].number);
 		} else if (unread) {
-			find(r, INSPECT_INFO, "boot.config-unchecked", NULL,
+			find(r, INSPECT_INFO, INSPECT_C_BOOT_CONFIG_UNCHECKED, NULL,
 			     "No GRUB configuration was found on the filesystems amiwiz reads; the "
-			     "xfs or btrfs filesystem may hold /boot/grub/grub.cfg, but amiwiz did not "
-			     "read it.");
+			     "xfs or btrfs filesystem was not read.");
 		} else {
-			find(r, INSPECT_BLOCKER, "boot.no-config",
+			find(r, INSPECT_BLOCKER, INSPECT_C_BOOT_NO_CONFIG,
 			     t == INSPECT_TARGET_IMPORT ? "ClientError: Unknown OS / Missing OS files"
 							: NULL,
-			     "No GRUB configuration (/boot/grub/grub.cfg or menu.lst) was found. %s",
-			     t == INSPECT_TARGET_IMPORT
-				     ? "VM Import needs GRUB (legacy or 2) as the boot loader."
-				     : "The boot loader would have nothing to boot.");
+			     "No /boot/grub/grub.cfg, /boot/grub2/grub.cfg or menu.lst was found "
+			     "on any partition.");
 		}
 		if (bc.kernel[0])
 			kpart = locate(fi, r, -1, bc.kernel);
@@ -986,10 +977,9 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		if (gpt && !has_bb)
 			bios = false;
 		if (!bios && !uefi)
-			find(r, INSPECT_BLOCKER, "hvm.no-boot-code", NULL,
+			find(r, INSPECT_BLOCKER, INSPECT_C_HVM_NO_BOOT_CODE, NULL,
 			     "Nothing would start this disk: %s, and there is no EFI system "
-			     "partition with \\EFI\\BOOT\\BOOTX64.EFI. Build it with --boot bios or "
-			     "--boot uefi.",
+			     "partition with \\EFI\\BOOT\\BOOTX64.EFI.",
 			     gpt && r->boot_code ? "the GPT disk has boot code but no BIOS boot partition for GRUB's core"
 						 : "the first sector holds no boot code");
 	}
@@ -1001,54 +991,47 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		if (bc.initrd[0])
 			r->initrd_found = locate(fi, r, kpart, bc.initrd) >= 0;
 		if (!r->kernel_found && unread && kpart < 0)
-			find(r, INSPECT_INFO, "boot.kernel-unchecked", NULL,
+			find(r, INSPECT_INFO, INSPECT_C_BOOT_KERNEL_UNCHECKED, NULL,
 			     "The kernel %s was not found on the filesystems amiwiz reads; it may be "
 			     "on the xfs or btrfs filesystem, which was not read.",
 			     bc.kernel);
 		else if (!r->kernel_found)
-			find(r, INSPECT_BLOCKER, "boot.kernel-missing",
+			find(r, INSPECT_BLOCKER, INSPECT_C_BOOT_KERNEL_MISSING,
 			     t == INSPECT_TARGET_IMPORT ? "ClientError: Unknown OS / Missing OS files"
 							: NULL,
 			     "The boot configuration (%s) loads the kernel %s, but there is no such "
-			     "file%s. Copy the kernel there, or correct the path.",
+			     "file%s.",
 			     r->boot_config, bc.kernel,
 			     t == INSPECT_TARGET_PV ? " on the partition pv-grub reads it from" : " in the image");
 		if (bc.initrd[0] && !r->initrd_found && !(unread && kpart < 0))
-			find(r, INSPECT_BLOCKER, "boot.initrd-missing", NULL,
+			find(r, INSPECT_BLOCKER, INSPECT_C_BOOT_INITRD_MISSING, NULL,
 			     "The boot configuration loads the initramfs %s, which is not in the image.",
 			     bc.initrd);
 		if (r->kernel_found)
 			check_kernel(fi, r, kpart, o);
 		if (t == INSPECT_TARGET_PV && !strstr(bc.cmdline, "console=hvc0"))
-			find(r, INSPECT_WARNING, "pv.console", NULL,
-			     "The kernel command line has no console=hvc0: on a PV instance the "
-			     "console output would be lost.");
+			find(r, INSPECT_WARNING, INSPECT_C_PV_CONSOLE, NULL,
+			     "The kernel command line has no console=hvc0.");
 		if (t == INSPECT_TARGET_HVM && !strstr(bc.cmdline, "console=ttyS0"))
-			find(r, INSPECT_WARNING, "hvm.console", NULL,
-			     "The kernel command line has no console=ttyS0: EC2's console output "
-			     "and serial console would stay empty.");
+			find(r, INSPECT_WARNING, INSPECT_C_HVM_CONSOLE, NULL,
+			     "The kernel command line has no console=ttyS0.");
 		const char *root = strstr(bc.cmdline, "root=");
 		if (root && (root == bc.cmdline || root[-1] == ' ')) {
 			char rv[200];
 			sscanf(root + 5, "%199s", rv);
 			if (strncmp(rv, "UUID=", 5) == 0 && !bc.initrd[0])
-				find(r, INSPECT_BLOCKER, "boot.root-uuid-no-initrd", NULL,
-				     "The kernel is told root=%s but has no initramfs: only an "
-				     "initramfs resolves UUID=. Use root=PARTUUID=... (the kernel "
-				     "resolves that itself) or add an initramfs.",
+				find(r, INSPECT_BLOCKER, INSPECT_C_BOOT_ROOT_UUID_NO_INITRD, NULL,
+				     "The kernel is told root=%s, and the boot configuration loads no "
+				     "initramfs.",
 				     rv);
 			else if (is_device_name(rv) && t == INSPECT_TARGET_HVM)
-				find(r, INSPECT_WARNING, "boot.root-device-name", NULL,
-				     "The kernel is told root=%s; on Nitro instances the disk is "
-				     "/dev/nvme0n1 and on Xen /dev/xvda: name the root by PARTUUID= "
-				     "or UUID=.",
-				     rv);
+				find(r, INSPECT_WARNING, INSPECT_C_BOOT_ROOT_DEVICE_NAME, NULL,
+				     "The kernel is told root=%s.", rv);
 			if (strstr(bc.cmdline, "subvol=") && t == INSPECT_TARGET_IMPORT)
-				find(r, INSPECT_BLOCKER, "import.btrfs-subvolume",
+				find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_BTRFS_SUBVOLUME,
 				     "ClientError: Unsupported configuration - Btrfs subvolumes are not supported",
 				     "The root is mounted from a btrfs subvolume (subvol= on the kernel "
-				     "command line). VM Import does not support btrfs subvolumes: put "
-				     "the system in the top-level volume.");
+				     "command line).");
 		}
 	}
 	if (t == INSPECT_TARGET_IMPORT && r->kernel_found) {
@@ -1056,22 +1039,18 @@ static void verdicts(struct fsinfo *fi, struct inspect_report *r, const struct i
 		snprintf(status, sizeof(status), "ClientError: Unsupported kernel version %.100s",
 			 r->kernel_version);
 		if (!r->kernel_version[0])
-			find(r, INSPECT_BLOCKER, "import.kernel-version-unknown",
+			find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_KERNEL_VERSION_UNKNOWN,
 			     "ClientError: Unable to determine kernel version",
-			     "The kernel %s carries no readable version (not a bzImage?). VM Import "
-			     "reads it to choose drivers and stops without it.",
+			     "The kernel %s carries no readable version (not a bzImage?).",
 			     r->kernel);
 		else if (r->kernel_bits == 32)
-			find(r, INSPECT_BLOCKER, "import.32bit-kernel", status,
-			     "The kernel %s is 32-bit. VM Import imports 64-bit Linux only.",
-			     r->kernel_version);
+			find(r, INSPECT_BLOCKER, INSPECT_C_IMPORT_32BIT_KERNEL, status,
+			     "The kernel %s is 32-bit.", r->kernel_version);
 	}
 	if (r->userland_bits == 32)
 		find(r, t == INSPECT_TARGET_IMPORT ? INSPECT_BLOCKER : INSPECT_WARNING,
-		     "os.32bit", t == INSPECT_TARGET_IMPORT ? "ClientError: Unknown OS / Missing OS files" : NULL,
-		     "The system's programs (/sbin/init) are 32-bit.%s",
-		     t == INSPECT_TARGET_IMPORT ? " VM Import imports 64-bit Linux only."
-						: " Only old PV and 32-bit-capable instance types run it.");
+		     INSPECT_C_OS_32BIT, t == INSPECT_TARGET_IMPORT ? "ClientError: Unknown OS / Missing OS files" : NULL,
+		     "The system's programs (/sbin/init) are 32-bit.");
 	free(menu);
 	free(gcfg);
 }
@@ -1118,7 +1097,7 @@ int inspect_image(const char *path, const struct inspect_opts *o, struct inspect
 						     strcmp(ret->format, "vhdx") == 0
 					     ? NULL
 					     : "ClientError: Disk validation failed [Unsupported disk image format]";
-		find(ret, status ? INSPECT_BLOCKER : INSPECT_INFO, "disk.format", status,
+		find(ret, status ? INSPECT_BLOCKER : INSPECT_INFO, INSPECT_C_DISK_FORMAT, status,
 		     "%s is a %s%s image. amiwiz inspects raw images: convert it first with "
 		     "amiwiz build --from-disk %s --out IMAGE.raw.%s",
 		     path, ret->format, stream ? " (stream-optimized)" : "", path,

@@ -28,14 +28,57 @@
 	X(INSPECT_WARNING, "warning")                                                              \
 	X(INSPECT_BLOCKER, "blocker")
 
+/* Every finding inspection can report, X(id, code).  The code is stable (in
+ * --json, in scripts, and as the help catalog's key "inspect:<code>",
+ * help/catalog/inspect.txt, which says what it means and how to fix it); a
+ * unit test checks that each one has its entry.  Add new findings here. */
+#define INSPECT_CODES(X)                                                                           \
+	X(INSPECT_C_DISK_FORMAT, "disk.format")                                       \
+	X(INSPECT_C_DISK_NO_FILESYSTEM, "disk.no-filesystem")                         \
+	X(INSPECT_C_INSPECT_UNREADABLE, "inspect.unreadable")                         \
+	X(INSPECT_C_OS_MISSING, "os.missing")                                         \
+	X(INSPECT_C_OS_32BIT, "os.32bit")                                             \
+	X(INSPECT_C_IMPORT_UNKNOWN_OS, "import.unknown-os")                           \
+	X(INSPECT_C_IMPORT_MULTIPLE_ROOTS, "import.multiple-roots")                   \
+	X(INSPECT_C_IMPORT_MULTIPLE_GRUB, "import.multiple-grub")                     \
+	X(INSPECT_C_IMPORT_BTRFS, "import.btrfs")                                     \
+	X(INSPECT_C_IMPORT_BTRFS_SUBVOLUME, "import.btrfs-subvolume")                 \
+	X(INSPECT_C_IMPORT_NO_FSTAB, "import.no-fstab")                               \
+	X(INSPECT_C_IMPORT_KERNEL_VERSION_UNKNOWN, "import.kernel-version-unknown")   \
+	X(INSPECT_C_IMPORT_32BIT_KERNEL, "import.32bit-kernel")                       \
+	X(INSPECT_C_FSTAB_UNKNOWN_UUID, "fstab.unknown-uuid")                         \
+	X(INSPECT_C_FSTAB_DEVICE_NAME, "fstab.device-name")                           \
+	X(INSPECT_C_PV_MENU_LST_UNCHECKED, "pv.menu-lst-unchecked")                   \
+	X(INSPECT_C_PV_MENU_LST_MISSING, "pv.menu-lst-missing")                       \
+	X(INSPECT_C_PV_GPT, "pv.gpt")                                                 \
+	X(INSPECT_C_PV_NO_KERNEL_LINE, "pv.no-kernel-line")                           \
+	X(INSPECT_C_PV_ROOT_MISSING, "pv.root-missing")                               \
+	X(INSPECT_C_PV_KERNEL_UNREADABLE, "pv.kernel-unreadable")                     \
+	X(INSPECT_C_PV_CONSOLE, "pv.console")                                         \
+	X(INSPECT_C_BOOT_CONFIG_UNCHECKED, "boot.config-unchecked")                   \
+	X(INSPECT_C_BOOT_NO_CONFIG, "boot.no-config")                                 \
+	X(INSPECT_C_BOOT_KERNEL_UNCHECKED, "boot.kernel-unchecked")                   \
+	X(INSPECT_C_BOOT_KERNEL_MISSING, "boot.kernel-missing")                       \
+	X(INSPECT_C_BOOT_INITRD_MISSING, "boot.initrd-missing")                       \
+	X(INSPECT_C_BOOT_ROOT_UUID_NO_INITRD, "boot.root-uuid-no-initrd")             \
+	X(INSPECT_C_BOOT_ROOT_DEVICE_NAME, "boot.root-device-name")                   \
+	X(INSPECT_C_HVM_NO_BOOT_CODE, "hvm.no-boot-code")                             \
+	X(INSPECT_C_HVM_CONSOLE, "hvm.console")                                       \
+	X(INSPECT_C_KERNEL_CHECK, "kernel.check")                                     \
+	X(INSPECT_C_KERNEL_CHECK_LIMITED, "kernel.check-limited")
+
+
 #define X(id, name) id,
 enum inspect_target { INSPECT_TARGETS(X) INSPECT_TARGET_MAX };
 enum inspect_severity { INSPECT_SEVERITIES(X) INSPECT_SEVERITY_MAX };
+enum inspect_code { INSPECT_CODES(X) INSPECT_CODE_MAX };
 #undef X
 
 const char *inspect_target_name(enum inspect_target t);
 int inspect_target_from_name(const char *name); /* -1 when unknown */
 const char *inspect_severity_name(enum inspect_severity s);
+/* The stable code of finding `c` ("pv.menu-lst-missing"); "?" out of range. */
+const char *inspect_code_name(enum inspect_code c);
 
 #define INSPECT_PARTS_MAX 16
 #define INSPECT_FINDINGS_MAX 32
@@ -61,8 +104,10 @@ struct inspect_part {
 
 struct inspect_finding {
 	enum inspect_severity severity;
-	char code[48];          /* stable, e.g. "pv.menu-lst-missing", "import.unknown-os" */
-	char text[480];         /* plain words: what, why it matters, what to do */
+	enum inspect_code id;
+	char code[48];          /* inspect_code_name(id), e.g. "pv.menu-lst-missing" */
+	char text[480];         /* the details of this image (which file, which partition);
+				 * the catalog entry "inspect:<code>" explains the rest */
 	char import_status[160];/* for import findings: VM Import's StatusMessage, else "" */
 };
 

@@ -38,7 +38,7 @@ import argparse
 import re
 import sys
 
-NAMESPACES = ("vmimport", "state", "ebs", "s3", "local", "step", "kcheck", "fallback")
+NAMESPACES = ("vmimport", "state", "ebs", "s3", "local", "step", "kcheck", "inspect", "fallback")
 FIELDS = ("title", "what", "why", "do", "retry", "cli", "match", "alias", "errkind")
 REPEATABLE = ("match", "alias")
 REQUIRED = ("title", "what", "do", "retry")

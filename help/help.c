@@ -96,7 +96,7 @@ static const struct help_entry *lookup_in_ns(const char *ns, const char *code)
 /* A code, a state name or a full key; `prefer` is a namespace to try first. */
 UNITTEST const struct help_entry *help_lookup_code(const char *code, const char *prefer)
 {
-	static const char *const namespaces[] = {"ebs", "s3", "state", "step", "kcheck"};
+	static const char *const namespaces[] = {"ebs", "s3", "state", "step", "kcheck", "inspect"};
 	const struct help_entry *e;
 	if (!code || !*code || strlen(code) >= ERR_CODE_MAX)
 		return NULL;

@@ -15,6 +15,7 @@
  *   local:     our own failures               "local:network-dns"
  *   step:      what each wizard step does     "step:register"
  *   kcheck:    kernel-check findings
+ *   inspect:   inspection verdicts            "inspect:pv.menu-lst-missing"
  *   fallback:  texts for codes we have no entry for
  *
  * Entries for messages (VM Import status messages, some local failures) carry

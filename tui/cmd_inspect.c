@@ -1,13 +1,53 @@
 /* amiwiz inspect: what pv-grub, the firmware and VM Import will make of an image. */
 #include <getopt.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/inspect.h"
 #include "engine/inspect_kcheck.h"
+#include "help/help.h"
 #include "tui/cli.h"
+
+#define WRAP 78
+
+/* The catalog's words for a finding ("inspect:<code>"), or NULL. */
+static const struct help_entry *finding_help(const struct inspect_finding *f)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "inspect:%s", f->code);
+	return help_lookup_key(key);
+}
+
+/* Print `text` wrapped at WRAP columns: the first line indented by `indent`
+ * and starting with `lead`, the others indented by `cont`. */
+static void wrap(int indent, int cont, const char *lead, const char *text)
+{
+	int col = indent + (int)strlen(lead);
+	printf("%*s%s", indent, "", lead);
+	bool first = true;
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t wl = strcspn(p, " ");
+		if (wl == 0)
+			break;
+		if (!first && col + 1 + (int)wl > WRAP) {
+			printf("\n%*s", cont, "");
+			col = cont;
+		} else if (!first) {
+			putchar(' ');
+			col++;
+		}
+		fwrite(p, 1, wl, stdout);
+		col += (int)wl;
+		p += wl;
+		first = false;
+	}
+	putchar('\n');
+}
 
 static void print_json(const char *path, const struct inspect_report *r)
 {
@@ -55,6 +95,14 @@ static void print_json(const char *path, const struct inspect_report *r)
 		json_object_object_add(jf, "severity", json_object_new_string(inspect_severity_name(f->severity)));
 		json_object_object_add(jf, "code", json_object_new_string(f->code));
 		json_object_object_add(jf, "text", json_object_new_string(f->text));
+		const struct help_entry *h = finding_help(f);
+		if (h) {
+			json_object_object_add(jf, "title", json_object_new_string(h->title));
+			json_object_object_add(jf, "explanation", json_object_new_string(h->what));
+			if (h->why[0])
+				json_object_object_add(jf, "why", json_object_new_string(h->why));
+			json_object_object_add(jf, "what_to_do", json_object_new_string(h->do_text));
+		}
 		if (f->import_status[0]) {
 			json_object_object_add(jf, "import_status", json_object_new_string(f->import_status));
 			if (!import_status[0] && f->severity == INSPECT_BLOCKER)
@@ -93,11 +141,35 @@ static void print_text(const char *path, const struct inspect_report *r, enum in
 	printf("verdict for %s:\n", inspect_target_name(t));
 	if (!r->nfindings)
 		printf("  nothing stands in the way\n");
+	/* a finding reported twice (one per partition, say) is explained once */
+	bool explained[INSPECT_CODE_MAX] = {false};
 	for (unsigned i = 0; i < r->nfindings; i++) {
 		const struct inspect_finding *f = &r->findings[i];
-		printf("  %-7s %s\n", inspect_severity_name(f->severity), f->text);
+		const struct help_entry *h = finding_help(f);
+		char lead[32];
+		snprintf(lead, sizeof(lead), "[%s] ", inspect_severity_name(f->severity));
+		if (h) {
+			char title[160];
+			snprintf(title, sizeof(title), "%s (%s)", h->title, f->code);
+			wrap(2, 6, lead, title);
+		} else {
+			wrap(2, 6, lead, f->code);
+		}
+		/* the details and VM Import's message stay on one line each, so
+		 * that they can be searched for as they are */
+		printf("      %s\n", f->text);
 		if (f->import_status[0] && t == INSPECT_TARGET_IMPORT)
-			printf("          VM Import would say: %s\n", f->import_status);
+			printf("      VM Import would say: %s\n", f->import_status);
+		if (!h)
+			continue;
+		if ((unsigned)f->id < INSPECT_CODE_MAX && explained[f->id]) {
+			wrap(6, 6, "", "(explained above)");
+			continue;
+		}
+		if ((unsigned)f->id < INSPECT_CODE_MAX)
+			explained[f->id] = true;
+		wrap(6, 6, "What it means: ", h->what);
+		wrap(6, 6, "Fix: ", h->do_text);
 	}
 }
 

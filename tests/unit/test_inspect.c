@@ -14,6 +14,7 @@
 
 #include "engine/build.h"
 #include "engine/inspect.h"
+#include "help/help.h"
 
 static char tmp[] = "/tmp/amiwiz-test-inspect.XXXXXX";
 
@@ -159,10 +160,45 @@ static void test_build_then_read_back(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Every finding code has a complete entry "inspect:<code>" in the help
+ * catalog (help/catalog/inspect.txt), and the codes are distinct. */
+static void test_every_code_is_explained(void **state)
+{
+	(void)state;
+	static const char *const codes[] = {
+#define X(id, code) [id] = code,
+		INSPECT_CODES(X)
+#undef X
+	};
+	assert_int_equal(sizeof(codes) / sizeof(codes[0]), INSPECT_CODE_MAX);
+	int missing = 0;
+	for (int i = 0; i < INSPECT_CODE_MAX; i++) {
+		assert_string_equal(inspect_code_name((enum inspect_code)i), codes[i]);
+		assert_true(strlen(codes[i]) < sizeof(((struct inspect_finding *)0)->code));
+		for (int j = 0; j < i; j++)
+			if (strcmp(codes[i], codes[j]) == 0)
+				fail_msg("code %s is listed twice", codes[i]);
+		char key[96];
+		snprintf(key, sizeof(key), "inspect:%s", codes[i]);
+		const struct help_entry *e = help_lookup_key(key);
+		if (!e || !e->title[0] || !e->what[0] || !e->why[0] || !e->do_text[0]) {
+			print_error("no complete catalog entry [%s]\n", key);
+			missing++;
+			continue;
+		}
+		/* the bare code, as `amiwiz explain` takes it, finds the same entry */
+		assert_ptr_equal(help_lookup(codes[i]), e);
+	}
+	assert_int_equal(missing, 0);
+	assert_string_equal(inspect_code_name(INSPECT_CODE_MAX), "?");
+	assert_null(help_lookup_key("inspect:no.such-finding"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bzimage),
+		cmocka_unit_test(test_every_code_is_explained),
 		cmocka_unit_test(test_build_then_read_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
