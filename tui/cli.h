@@ -7,6 +7,7 @@
 #ifndef AMIWIZ_TUI_CLI_H
 #define AMIWIZ_TUI_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Exit codes, the same for every command (documented in `amiwiz --help`). */
@@ -46,6 +47,12 @@ CLI_COMMANDS(X)
 
 /* Print "amiwiz: <message>" to stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Explain a failure: the record in one line, then the help catalog's title,
+ * what happened, why and what to do, to stderr; with `json` also as
+ * {"error": {...}} on stdout.  Never prints a secret (records hold none). */
+struct err;
+void cli_report_err(const struct err *e, bool json);
 
 /* Print one command's usage line to `f`. */
 void cli_usage(FILE *f, const char *command);

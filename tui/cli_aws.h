@@ -25,9 +25,6 @@ int cli_aws_open(struct cli_aws *a, const char *profile, const char *log_path,
 /* Close the session and the log.  Safe on a failed open. */
 void cli_aws_close(struct cli_aws *a);
 
-/* Explain a failure: to stderr in words, and with `json` also as
- * {"error": {...}} on stdout.  Never prints a secret (records hold none). */
-void cli_aws_fail(const struct err *e, bool json);
 
 /* The exit code for a failed cli_aws_open: CLI_USAGE when the configuration
  * could not be used (ERR_INPUT, ERR_USAGE), CLI_FINDINGS otherwise. */

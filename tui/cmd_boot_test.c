@@ -87,11 +87,7 @@ int cmd_boot_test(int argc, char **argv)
 	int rc = boottest_run(&r, &o, &res, &e);
 	int exit_code;
 	if (rc < 0) {
-		struct dynbuf d;
-		dyn_init(&d, 4096);
-		err_format(&e, &d);
-		cli_errorf("boot test not run: %s", dyn_ptr(&d));
-		dyn_free(&d);
+		cli_report_err(&e, false);
 		exit_code = e.kind == ERR_USAGE || e.kind == ERR_INPUT ? CLI_USAGE : CLI_FINDINGS;
 	} else {
 		unsigned from = res.ntail > 40 ? res.ntail - 40 : 0;

@@ -241,13 +241,8 @@ int cmd_build(int argc, char **argv)
 	if (res && !json)
 		for (unsigned i = 0; i < res->nwarnings; i++)
 			fprintf(stderr, "amiwiz build: warning: %s\n", res->warnings[i]);
-	if (rc < 0 && !json) {
-		struct dynbuf d;
-		dyn_init(&d, 8192);
-		err_format(&e, &d);
-		cli_errorf("build failed: %s", dyn_ptr(&d));
-		dyn_free(&d);
-	}
+	if (rc < 0 && !json)
+		cli_report_err(&e, false);
 	free(res);
 	proc_runner_release(&r);
 	loop_free(l);

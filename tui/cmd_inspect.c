@@ -219,11 +219,7 @@ int cmd_inspect(int argc, char **argv)
 	/* the kernel found in the image is judged by engine/kcheck's rules */
 	o.kernel_check = inspect_kcheck;
 	if (inspect_image(path, &o, r, &e) < 0) {
-		struct dynbuf d;
-		dyn_init(&d, 4096);
-		err_format(&e, &d);
-		cli_errorf("cannot inspect: %s", dyn_ptr(&d));
-		dyn_free(&d);
+		cli_report_err(&e, false);
 		free(r);
 		return e.kind == ERR_INPUT || e.kind == ERR_USAGE || e.kind == ERR_SYSTEM ? CLI_USAGE
 											   : CLI_FINDINGS;

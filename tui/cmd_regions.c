@@ -75,12 +75,12 @@ int cmd_regions(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	err_clear(&e);
 	if (cli_aws_open(&a, profile, log_path, &e) < 0) {
-		cli_aws_fail(&e, json);
+		cli_report_err(&e, json);
 		cli_aws_close(&a);
 		return cli_aws_exit_code(&e);
 	}
 	if (ec2_describe_regions(&a.session->ec2, &req, &res, &e) < 0) {
-		cli_aws_fail(&e, json);
+		cli_report_err(&e, json);
 		ec2_describe_regions_result_release(&res);
 		cli_aws_close(&a);
 		return CLI_FINDINGS;

@@ -137,12 +137,12 @@ int cmd_whoami(int argc, char **argv)
 	struct sts_get_caller_identity_req req = {0};
 	err_clear(&e);
 	if (cli_aws_open(&a, profile, log_path, &e) < 0) {
-		cli_aws_fail(&e, json);
+		cli_report_err(&e, json);
 		cli_aws_close(&a);
 		return cli_aws_exit_code(&e);
 	}
 	if (sts_get_caller_identity(&a.session->sts, &req, &id, &e) < 0) {
-		cli_aws_fail(&e, json);
+		cli_report_err(&e, json);
 		cli_aws_close(&a);
 		return CLI_FINDINGS;
 	}
