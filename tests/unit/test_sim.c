@@ -319,6 +319,26 @@ static void test_faults(void **state)
 	assert_string_equal(fault_code(FAULT_INTERNAL, "ec2", &status), "InternalError");
 	assert_int_equal(status, 500);
 	assert_null(fault_code(FAULT_DROP, "ec2", &status));
+	assert_null(fault_code(FAULT_LOST_REPLY, "ec2", &status));
+
+	/* lost replies take their share, and leave the other decisions of a
+	 * seed as they were without them */
+	struct fault_config mix = {.fault_rate = 0.1, .drop_rate = 0.05, .throttle_rate = 0.05};
+	struct fault_config mix_lost = mix;
+	mix_lost.lost_reply_rate = 0.3;
+	int lost = 0;
+	fault_init(&g1, 5);
+	fault_init(&g2, 5);
+	for (int i = 0; i < 1000; i++) {
+		enum fault_kind a = fault_decide(&g1, &mix), b = fault_decide(&g2, &mix_lost);
+		if (b == FAULT_LOST_REPLY) {
+			assert_int_equal(a, FAULT_NONE);
+			lost++;
+		} else {
+			assert_int_equal(a, b);
+		}
+	}
+	assert_in_range(lost, 230, 370);
 }
 
 /* A small world: snap-11111111 completed (8 GiB), snap-22222222 pending,
