@@ -812,3 +812,72 @@ int ec2_describe_images_all(const struct aws_endpoint *ep, const struct ec2_desc
 	aws_strlcpy(res->next_token, token, sizeof(res->next_token));
 	return 0;
 }
+
+/* The snapshot behind the request's root device: the mapping named like
+ * RootDeviceName, or the only mapping with a snapshot when no root device
+ * name is given.  NULL when there is none to compare. */
+static const char *root_snapshot(const struct ec2_register_image_req *req)
+{
+	const char *only = NULL;
+	size_t with_snap = 0;
+	for (size_t i = 0; i < req->n_bdms; i++) {
+		const struct ec2_bdm_req *b = &req->bdms[i];
+		if (!b->snapshot_id || !*b->snapshot_id)
+			continue;
+		if (req->root_device_name && b->device_name &&
+		    strcmp(b->device_name, req->root_device_name) == 0)
+			return b->snapshot_id;
+		only = b->snapshot_id;
+		with_snap++;
+	}
+	return !req->root_device_name && with_snap == 1 ? only : NULL;
+}
+
+static bool image_root_is(const struct ec2_image *img, const char *snapshot_id)
+{
+	for (size_t i = 0; i < img->n_bdm; i++)
+		if (strcmp(img->bdm[i].device_name, img->root_device_name) == 0)
+			return strcmp(img->bdm[i].snapshot_id, snapshot_id) == 0;
+	return false;
+}
+
+int ec2_register_image_idempotent(const struct aws_endpoint *ep,
+				  const struct ec2_register_image_req *req,
+				  struct ec2_register_image_result *res, struct err *reterr)
+{
+	struct err dup;
+	err_clear(&dup);
+	if (ec2_register_image(ep, req, res, &dup) == 0)
+		return 0;
+	const char *snap = root_snapshot(req);
+	if (strcmp(dup.aws_code, "InvalidAMIName.Duplicate") != 0 || !snap || req->dry_run) {
+		if (reterr)
+			*reterr = dup;
+		return -1;
+	}
+	/* The name is taken: by our own earlier attempt whose reply was lost,
+	 * or by an unrelated image.  Only the first is success. */
+	static const char *const self[] = {"self", NULL};
+	const char *const names[] = {req->name, NULL};
+	const struct ec2_filter by_name = {.name = "name", .values = names};
+	const struct ec2_describe_images_req q = {.owners = self, .filters = &by_name,
+						  .n_filters = 1};
+	struct ec2_describe_images_result found;
+	struct err le;
+	err_clear(&le);
+	int r = ec2_describe_images_all(ep, &q, &found, 10, &le);
+	for (size_t i = 0; r == 0 && i < found.n_images; i++) {
+		const struct ec2_image *img = &found.images[i];
+		if (strcmp(img->name, req->name) == 0 && image_root_is(img, snap)) {
+			aws_strlcpy(res->image_id, img->image_id, sizeof(res->image_id));
+			aws_strlcpy(res->request_id, found.request_id, sizeof(res->request_id));
+			res->recovered = true;
+			ec2_describe_images_result_release(&found);
+			return 0;
+		}
+	}
+	ec2_describe_images_result_release(&found);
+	if (reterr)
+		*reterr = dup;
+	return -1;
+}

@@ -255,10 +255,12 @@ struct ec2_register_image_req {
  * parameter): an AMI name is unique per account and region, so a retry whose
  * first attempt did register answers InvalidAMIName.Duplicate naming the image
  * instead of creating a second one.  The caller that retried treats that as
- * success after DescribeImages (owner self, name filter) finds the image. */
+ * success after DescribeImages (owner self, name filter) finds the image:
+ * ec2_register_image_idempotent() below does so. */
 struct ec2_register_image_result {
 	char request_id[AWS_REQID_MAX];
 	char image_id[EC2_ID_MAX];
+	bool recovered; /* ec2_register_image_idempotent: found by DescribeImages */
 };
 
 struct ec2_deregister_image_req {
@@ -434,6 +436,19 @@ struct ec2_cancel_import_task_result {
 		       struct err *reterr);
 EC2_CALLS(X)
 #undef X
+
+/* RegisterImage that may be repeated after a lost reply (see the comment at
+ * struct ec2_register_image_result).  When RegisterImage ends with
+ * InvalidAMIName.Duplicate, DescribeImages (Owner=self, Filter name=<name>)
+ * looks the image up; if it is the one the request describes (its root
+ * device is backed by the request's root snapshot), that image's id is
+ * returned with res->recovered set, and 0.  Otherwise (an unrelated image
+ * holds the name, the request has no root snapshot to compare, the lookup
+ * fails) the call fails with the original Duplicate error.  Any other error
+ * of RegisterImage is returned as it is.  Synchronous. */
+int ec2_register_image_idempotent(const struct aws_endpoint *ep,
+				  const struct ec2_register_image_req *req,
+				  struct ec2_register_image_result *res, struct err *reterr);
 
 /* Fetch every page of DescribeImages (at most max_pages), appending to res. */
 int ec2_describe_images_all(const struct aws_endpoint *ep, const struct ec2_describe_images_req *req,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -401,6 +402,30 @@ long http_backoff_ms(int attempt, long base_ms, long cap_ms, uint32_t rnd)
 	if (ceiling <= 0)
 		return 0;
 	return (long)(rnd % (uint32_t)(ceiling + 1));
+}
+
+/* Retry-After in milliseconds: delay-seconds or an HTTP-date; 0 when absent,
+ * unreadable or already past.  Long waits are cut to the backoff cap by the
+ * caller. */
+static long retry_after_ms(const char *v)
+{
+	if (!v || !*v)
+		return 0;
+	char *end;
+	errno = 0;
+	long long secs = strtoll(v, &end, 10);
+	if (end != v) {
+		while (*end == ' ' || *end == '\t')
+			end++;
+		if (*end || errno || secs <= 0)
+			return 0;
+		return secs > 86400 ? 86400000L : (long)secs * 1000;
+	}
+	time_t when = curl_getdate(v, NULL);
+	time_t now = time(NULL);
+	if (when == -1 || when <= now)
+		return 0;
+	return when - now > 86400 ? 86400000L : (long)(when - now) * 1000;
 }
 
 /* ---- the client -------------------------------------------------------- */
@@ -893,13 +918,9 @@ static void finish_attempt(struct http_call *call, CURLcode result)
 	long delay = -1;
 	if (retry) {
 		delay = http_backoff_ms(call->attempt, c->base_ms, c->cap_ms, client_random(c));
-		const char *ra = http_response_header(&call->resp, "Retry-After");
-		if (ra) {
-			char *end;
-			long secs = strtol(ra, &end, 10);
-			if (end != ra && secs > 0 && secs * 1000 > delay)
-				delay = secs * 1000 < c->cap_ms ? secs * 1000 : c->cap_ms;
-		}
+		long asked = retry_after_ms(http_response_header(&call->resp, "Retry-After"));
+		if (asked > delay)
+			delay = asked < c->cap_ms ? asked : c->cap_ms;
 		if (loop_now_ms() + (uint64_t)delay >= call->deadline)
 			retry = false;
 	}

@@ -9,7 +9,11 @@
  * Every attempt is re-signed through the caller's http_sign_fn (the date in
  * the signature changes), and failures that AWS documents as transient
  * (throttling, 5xx, resets, timeouts) are retried with exponential backoff and
- * full jitter on loop timers, within the request's overall deadline.
+ * full jitter on loop timers, within the request's overall deadline.  A
+ * Retry-After header on a retried failure (503, 429, throttling; seconds or
+ * an HTTP-date) lengthens the wait to what the server asked, up to the
+ * backoff cap; when that wait would pass the deadline the call fails at once
+ * with the server's error rather than sleeping into the deadline.
  *
  * TLS is always verified.  Plain http:// is accepted only for loopback hosts
  * (127.0.0.0/8, ::1, localhost), where amiwiz-sim and the test servers live.

@@ -30,6 +30,7 @@ static const struct {
 	[S3_complete_multipart_upload] = {"CompleteMultipartUpload", "Finishing the upload"},
 	[S3_abort_multipart_upload] = {"AbortMultipartUpload", "Abandoning the upload"},
 	[S3_delete_object] = {"DeleteObject", "Deleting the uploaded file"},
+	[S3_head_object] = {"HeadObject", "Checking the uploaded file"},
 };
 
 int s3_client_init(struct s3_client *s3, struct http_client *http, const char *region,
@@ -92,6 +93,9 @@ struct s3_op {
 	void *ctx;
 	int redirects;
 	struct http_call *http_call;
+	/* Complete answered with an empty ETag: this op now runs HeadObject
+	 * for it, on the same request (bucket and key) and result */
+	bool etag_followup;
 };
 
 static int add_xml_body(struct http_request *req, const char *xml, size_t len, struct err *reterr)
@@ -160,6 +164,9 @@ static int build(struct s3_op *op, struct http_request *req, struct err *reterr)
 		break;
 	case S3_complete_multipart_upload:
 		method = "POST";
+		break;
+	case S3_head_object:
+		method = "HEAD";
 		break;
 	case S3_abort_multipart_upload:
 	case S3_delete_object:
@@ -257,6 +264,7 @@ static int build(struct s3_op *op, struct http_request *req, struct err *reterr)
 	case S3_list_parts:
 	case S3_abort_multipart_upload:
 	case S3_delete_object:
+	case S3_head_object:
 		break;
 	}
 	r = 0;
@@ -366,6 +374,12 @@ static int parse(struct s3_op *op, const struct http_response *resp, struct err 
 		xml_free(d);
 		return r;
 	}
+	case S3_head_object:
+		/* as the follow-up of Complete, keep Complete's request id */
+		if (!op->etag_followup)
+			aws_strlcpy(orr->request_id, rid, sizeof(orr->request_id));
+		aws_strlcpy(orr->etag, http_response_header(resp, "ETag"), sizeof(orr->etag));
+		return 0;
 	case S3_abort_multipart_upload:
 	case S3_delete_object:
 		aws_strlcpy(orr->request_id, rid, sizeof(orr->request_id));
@@ -399,8 +413,26 @@ static void op_done(struct http_call *call, int rc, const struct err *e,
 	struct err pe;
 	err_clear(&pe);
 	op->http_call = NULL;
+	if (op->etag_followup) {
+		/* Complete succeeded before this HEAD: its failure costs only the ETag */
+		if (rc == 0)
+			(void)parse(op, resp, &pe);
+		err_clear(&pe);
+		rc = 0;
+		goto done;
+	}
 	if (rc == 0) {
 		rc = parse(op, resp, &pe);
+		if (rc == 0 && op->call == S3_complete_multipart_upload &&
+		    !((struct s3_object_result *)op->res)->etag[0]) {
+			op->call = S3_head_object;
+			op->etag_followup = true;
+			op->redirects = 0;
+			if (op_launch(op, &pe) == 0)
+				return;
+			err_clear(&pe);
+			goto done;
+		}
 	} else {
 		pe = *e;
 		char region[32];
@@ -421,8 +453,22 @@ static void op_done(struct http_call *call, int rc, const struct err *e,
 			aws_strlcpy(pe.aws_code, code, sizeof(pe.aws_code));
 		}
 	}
+	if (rc < 0 && strcmp(pe.aws_code, "NoSuchKey") == 0 &&
+	    (op->call == S3_upload_part || op->call == S3_list_parts ||
+	     op->call == S3_complete_multipart_upload || op->call == S3_abort_multipart_upload)) {
+		/* radosgw reports a gone upload by its missing metadata object
+		 * (NoSuchKey) where S3 says NoSuchUpload: one code for callers and
+		 * the right explanation ("the key is wrong" would mislead) */
+		aws_strlcpy(pe.aws_code, "NoSuchUpload", sizeof(pe.aws_code));
+		char said[sizeof(pe.message)];
+		aws_strlcpy(said, pe.message, sizeof(said));
+		aws_strlcpy(pe.message, "the server said NoSuchKey: ", sizeof(pe.message));
+		size_t n = strlen(pe.message);
+		aws_strlcpy(pe.message + n, said, sizeof(pe.message) - n);
+	}
 	if (rc < 0)
 		err_doing(&pe, "%s", meta[op->call].doing);
+done:;
 	aws_done_fn done = op->done;
 	void *dctx = op->ctx;
 	free(op);

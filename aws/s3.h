@@ -11,6 +11,19 @@
  *
  * Calls come as s3_<call>_start (async) and s3_<call> (drives the loop).  The
  * request struct, its strings and bodies are borrowed until completion.
+ *
+ * CompleteMultipartUpload's ETag: S3 puts it in the reply body.  Some S3
+ * servers answer an empty <ETag></ETag> (radosgw 16 does); the call then
+ * asks HeadObject for the finished object's ETag.  Should that HEAD fail,
+ * the upload is still complete (repeating it would meet NoSuchUpload): the
+ * call succeeds with an empty etag.
+ *
+ * A 404 NoSuchKey to a call on an upload id (UploadPart, ListParts,
+ * Complete, Abort) is reported as NoSuchUpload: radosgw answers so for an
+ * upload that was completed or aborted.
+ *
+ * HeadObject: the object's ETag (quoted, as S3 sends it); 404 NotFound when
+ * it does not exist (HEAD replies have no body).
  */
 #ifndef AMIWIZ_AWS_S3_H
 #define AMIWIZ_AWS_S3_H
@@ -83,7 +96,7 @@ struct s3_part {
 
 struct s3_object_result {
 	char request_id[AWS_REQID_MAX];
-	char etag[S3_ETAG_MAX];              /* PutObject, UploadPart, Complete */
+	char etag[S3_ETAG_MAX];              /* PutObject, UploadPart, Complete, HeadObject */
 	char upload_id[S3_UPLOAD_ID_MAX];    /* CreateMultipartUpload */
 	char location[512];                  /* Complete */
 	struct s3_part *parts;               /* ListParts */
@@ -103,7 +116,8 @@ void s3_object_result_release(struct s3_object_result *res);
 	X(list_parts, s3_object_req, s3_object_result)                                              \
 	X(complete_multipart_upload, s3_object_req, s3_object_result)                               \
 	X(abort_multipart_upload, s3_object_req, s3_object_result)                                  \
-	X(delete_object, s3_object_req, s3_object_result)
+	X(delete_object, s3_object_req, s3_object_result)                                           \
+	X(head_object, s3_object_req, s3_object_result)
 
 #define X(name, req_t, res_t)                                                                      \
 	int s3_##name##_start(struct s3_client *s3, const struct req_t *req, struct res_t *res,   \

@@ -16,6 +16,7 @@
 #include "help/aki.h"
 #include "help/unittest.h"
 #include "sim/data.h"
+#include "sim/ec2_params.h"
 #include "sim/ec2_priv.h"
 #include "sim/sim.h"
 #include "sim/timeline.h"
@@ -1813,6 +1814,12 @@ void ec2_handle(struct sim *sim, struct sim_req *req, struct sim_resp *resp)
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
 		if (strcmp(actions[i].action, c.action) != 0)
 			continue;
+		const char *unknown = ec2_params_unknown(c.action, &req->params);
+		if (unknown) {
+			sim_fail(req, resp, 400, "UnknownParameter", NULL,
+				 "The parameter %.200s is not recognized", unknown);
+			return;
+		}
 		dry = query_get(&req->params, "DryRun");
 		if (is_true(dry)) {
 			sim_fail(req, resp, 412, "DryRunOperation", NULL,

@@ -29,6 +29,9 @@ enum fault_kind fault_decide(struct fault_gen *g, const struct fault_config *cfg
 	u -= cfg->fault_rate;
 	if (u < cfg->throttle_rate)
 		return FAULT_THROTTLE;
+	u -= cfg->throttle_rate;
+	if (u < cfg->lost_reply_rate)
+		return FAULT_LOST_REPLY;
 	return FAULT_NONE;
 }
 
@@ -63,6 +66,7 @@ const char *fault_code(enum fault_kind kind, const char *service, int *ret_statu
 		return "RequestLimitExceeded";
 	case FAULT_NONE:
 	case FAULT_DROP:
+	case FAULT_LOST_REPLY:
 	case FAULT_KIND_MAX:
 		break;
 	}

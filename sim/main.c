@@ -40,6 +40,8 @@ static void usage(FILE *f)
 		"  --fault-rate P           answer 500 InternalError / 503 Unavailable with probability P\n"
 		"  --throttle-rate P        answer the service's throttling error with probability P\n"
 		"  --drop-rate P            close the connection without answering with probability P\n"
+		"  --lost-reply-rate P      serve the request, then close without answering, with\n"
+		"                           probability P (the reply is lost, the work is done)\n"
 		"  --latency MS             wait MS milliseconds before every answer\n"
 		"  --stuck STATE            import tasks stop when they reach STATE (e.g. booting)\n"
 		"  --seed N                 seed of the fault decisions (default 1)\n"
@@ -90,7 +92,7 @@ static int parse_long(const char *s, long long min, long long max, long long *re
 int main(int argc, char **argv)
 {
 	enum { O_PORT = 256, O_DATA, O_KEY, O_SECRET, O_ACCOUNT, O_SPEED, O_FAULT, O_THROTTLE,
-	       O_DROP, O_LATENCY, O_STUCK, O_SEED, O_MAXBODY, O_HELP, O_VERSION };
+	       O_DROP, O_LOST, O_LATENCY, O_STUCK, O_SEED, O_MAXBODY, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{"port", required_argument, NULL, O_PORT},
 		{"data", required_argument, NULL, O_DATA},
@@ -101,6 +103,7 @@ int main(int argc, char **argv)
 		{"fault-rate", required_argument, NULL, O_FAULT},
 		{"throttle-rate", required_argument, NULL, O_THROTTLE},
 		{"drop-rate", required_argument, NULL, O_DROP},
+		{"lost-reply-rate", required_argument, NULL, O_LOST},
 		{"latency", required_argument, NULL, O_LATENCY},
 		{"stuck", required_argument, NULL, O_STUCK},
 		{"seed", required_argument, NULL, O_SEED},
@@ -160,6 +163,7 @@ int main(int argc, char **argv)
 		case O_FAULT: if (parse_rate(optarg, &sim.cfg.faults.fault_rate)) goto bad; break;
 		case O_THROTTLE: if (parse_rate(optarg, &sim.cfg.faults.throttle_rate)) goto bad; break;
 		case O_DROP: if (parse_rate(optarg, &sim.cfg.faults.drop_rate)) goto bad; break;
+		case O_LOST: if (parse_rate(optarg, &sim.cfg.faults.lost_reply_rate)) goto bad; break;
 		case O_LATENCY:
 			if (parse_long(optarg, 0, 600000, &n))
 				goto bad;
@@ -188,8 +192,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
-	if (sim.cfg.faults.fault_rate + sim.cfg.faults.throttle_rate + sim.cfg.faults.drop_rate > 1) {
-		fprintf(stderr, "amiwiz-sim: the fault, throttle and drop rates add up to more than 1\n");
+	if (sim.cfg.faults.fault_rate + sim.cfg.faults.throttle_rate + sim.cfg.faults.drop_rate +
+		    sim.cfg.faults.lost_reply_rate > 1) {
+		fprintf(stderr, "amiwiz-sim: the fault, throttle, drop and lost-reply rates add up to "
+				"more than 1\n");
 		goto out;
 	}
 	if (sim.keys.n == 0 &&

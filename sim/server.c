@@ -476,7 +476,7 @@ static void process(struct sim *sim, struct sim_req *req, struct sim_resp *resp)
 	enum fault_kind fk = fault_decide(&sim->faults, &sim->cfg.faults);
 	if (fk == FAULT_DROP) {
 		resp->drop = 1;
-	} else if (fk != FAULT_NONE) {
+	} else if (fk != FAULT_NONE && fk != FAULT_LOST_REPLY) {
 		int status = 500;
 		const char *code = fault_code(fk, service_names[req->service], &status);
 		sim_fail(req, resp, status, code, NULL,
@@ -490,6 +490,10 @@ static void process(struct sim *sim, struct sim_req *req, struct sim_resp *resp)
 		case SVC_IAM: iam_handle(sim, req, resp); break;
 		case SVC_MAX: break;
 		}
+		/* the case that makes duplicates: the work is done (and saved),
+		 * the client never learns it */
+		if (fk == FAULT_LOST_REPLY)
+			resp->drop = 1;
 	}
 out:
 	pthread_mutex_unlock(&sim->lock);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # amiwiz-sim answers bad requests in the service's error shape and keeps
 # serving: unknown actions, missing and malformed parameters, unsigned
-# requests, oversize bodies, garbage bytes on the socket.  Also: faults on
+# requests, oversize bodies, garbage bytes on the socket, parameters the
+# action does not have (UnknownParameter, as EC2).  Also: faults on
 # demand (deterministic with --seed), latency, and ClientToken idempotency.
 . "$AMIWIZ_TOP/tests/lib/tap.sh"
 . "$AMIWIZ_TOP/tests/lib/sim.sh"
@@ -45,6 +46,32 @@ st, _, b = ec2(url, "Action=DescribeImages&Version=2016-11-15&ImageId.1=bogus")
 check("malformed image id -> InvalidAMIID.Malformed", st == 400 and b"InvalidAMIID.Malformed" in b, b)
 st, _, b = ec2(url, "Action=DescribeImages&Version=2016-11-15&ImageId.1=ami-0123456789abcdef0")
 check("unknown image -> InvalidAMIID.NotFound", st == 400 and b"InvalidAMIID.NotFound" in b, b)
+# EC2 refuses parameters the action does not have: RegisterImage has no
+# ClientToken, and a misspelt or mis-indexed name is unknown too.
+st, _, b = ec2(url, "Action=RegisterImage&Version=2016-11-15&Name=tok-img&Architecture=x86_64"
+               "&RootDeviceName=/dev/xvda&BlockDeviceMapping.1.DeviceName=/dev/xvda"
+               "&BlockDeviceMapping.1.Ebs.SnapshotId=snap-0123456789abcdef0"
+               "&ClientToken=9f1c3b7e-0000-4000-8000-000000000001")
+check("RegisterImage with a ClientToken -> 400 UnknownParameter naming it",
+      st == 400 and b"<Code>UnknownParameter</Code>" in b
+      and b"The parameter ClientToken is not recognized" in b, b)
+st, _, b = ec2(url, "Action=DescribeImages&Version=2016-11-15&Owner.1=self&Filter.1.Name=name"
+               "&Filter.1.Value.1=none&Filter.2.Name=state&Filter.2.Value.1=available"
+               "&Filter.2.Value.2=pending&ImageId.1=ami-0123456789abcdef0")
+check("DescribeImages with indexed Owner, Filter and Value members is accepted as far as the ids",
+      st == 400 and b"InvalidAMIID.NotFound" in b, b)
+for q, name in (("Action=DescribeImages&Version=2016-11-15&Filters.1.Name=name", b"Filters.1.Name"),
+                ("Action=DescribeImages&Version=2016-11-15&Filter.0.Name=name", b"Filter.0.Name"),
+                ("Action=CreateVolume&Version=2016-11-15&Size=1&AvailabiltyZone=us-east-1a", b"AvailabiltyZone"),
+                ("Action=ImportSnapshot&Version=2016-11-15&DiskContainer.1.Format=RAW", b"DiskContainer.1.Format")):
+    st, _, b = ec2(url, q)
+    check("unknown parameter " + name.decode() + " -> UnknownParameter",
+          st == 400 and b"<Code>UnknownParameter</Code>" in b and name in b, b)
+st, _, b = ec2(url, "Action=CreateVolume&Version=2016-11-15&Size=1&AvailabilityZone=us-east-1a"
+               "&TagSpecification.1.ResourceType=volume&TagSpecification.1.Tag.1.Key=k"
+               "&TagSpecification.1.Tag.1.Value=v&ClientToken=tok-known-1&DryRun=true")
+check("CreateVolume with TagSpecification.N.Tag.N.*, ClientToken, DryRun is accepted (DryRunOperation)",
+      st == 412 and b"<Code>DryRunOperation</Code>" in b, b)
 st, _, b = ec2(url, "Action=DescribeRegions&Version=2016-11-15", sign=False)
 check("unsigned EC2 request -> 401 MissingAuthenticationToken", st == 401 and b"MissingAuthenticationToken" in b, b)
 st, _, b = call(url, "sts", body="Action=GetCallerIdentity&Version=2011-06-15",

@@ -2,7 +2,8 @@
 # amiwiz's S3 client, opened through aws/session, against Ceph radosgw: an
 # independent S3 implementation on loopback (tests/tools/s3_check.c: bucket,
 # put, head, a 3-part multipart upload from file ranges read back byte for
-# byte, an aborted upload, delete, a wrong secret refused).  radosgw runs
+# byte with the multipart ETag checked, an aborted upload, delete, a wrong
+# secret refused).  radosgw runs
 # once for the suite and is stopped on exit.  The secret must appear in no
 # output or log.
 . "$AMIWIZ_TOP/tests/lib/tap.sh"

@@ -631,6 +631,100 @@ static void test_bad_replies(void **state)
 	}
 }
 
+/* One image of DescribeImages: name, id, root device /dev/xvda on `snap`. */
+static void push_image(const char *id, const char *name, const char *snap)
+{
+	char inner[2048];
+	snprintf(inner, sizeof(inner),
+		 "<imagesSet><item><imageId>%s</imageId><name>%s</name><imageState>pending"
+		 "</imageState><rootDeviceName>/dev/xvda</rootDeviceName><blockDeviceMapping>"
+		 "<item><deviceName>/dev/sdb</deviceName><ebs><snapshotId>snap-other</snapshotId>"
+		 "</ebs></item><item><deviceName>/dev/xvda</deviceName><ebs><snapshotId>%s"
+		 "</snapshotId></ebs></item></blockDeviceMapping></item></imagesSet>",
+		 id, name, snap);
+	push_xml("DescribeImages", inner);
+}
+
+#define DUPLICATE_400                                                                              \
+	"{\"status\":400,\"body\":\"<Response><Errors><Error><Code>InvalidAMIName.Duplicate"   \
+	"</Code><Message>AMI name img-1 is already in use by AMI ami-0lost</Message></Error>"  \
+	"</Errors><RequestID>dup</RequestID></Response>\"}"
+
+/* RegisterImage has no ClientToken: after a lost reply the retry meets
+ * InvalidAMIName.Duplicate, and the image is found by name and root
+ * snapshot.  An unrelated image under the name stays an error. */
+static void test_register_image_idempotent(void **state)
+{
+	struct ec2_bdm_req bdm[] = {{.device_name = "/dev/sdb", .snapshot_id = "snap-data"},
+				    {.device_name = "/dev/xvda", .snapshot_id = "snap-root"}};
+	struct ec2_register_image_req req = {.name = "img-1", .root_device_name = "/dev/xvda",
+					     .virtualization_type = "hvm", .bdms = bdm,
+					     .n_bdms = 2};
+	struct ec2_register_image_result res;
+	struct err e;
+	err_clear(&e);
+
+	/* the reply to the first attempt is lost: the connection closes */
+	assert_int_equal(canned_push(&srv, "[{\"do\":\"close\"}," DUPLICATE_400 "]"), 0);
+	push_image("ami-0lost", "img-1", "snap-root");
+	assert_int_equal(ec2_register_image_idempotent(&ep, &req, &res, &e), 0);
+	assert_string_equal(res.image_id, "ami-0lost");
+	assert_true(res.recovered);
+	assert_string_equal(res.request_id, "req-DescribeImages");
+	static const char *const want[] = {"Action=DescribeImages", "Version=2016-11-15",
+					   "Owner.1=self", "Filter.1.Name=name",
+					   "Filter.1.Value.1=img-1", NULL};
+	check_last_form(want, NULL);
+	json_object *log = canned_log(&srv);
+	assert_int_equal(json_object_array_length(log), 3);
+	assert_non_null(strstr(canned_field(log, 1, "body"), "Action=RegisterImage"));
+	json_object_put(log);
+
+	/* the name is held by an image on another snapshot: not ours */
+	assert_int_equal(canned_reset(&srv), 0);
+	assert_int_equal(canned_push(&srv, "[" DUPLICATE_400 "]"), 0);
+	push_image("ami-0other", "img-1", "snap-elsewhere");
+	err_clear(&e);
+	assert_int_equal(ec2_register_image_idempotent(&ep, &req, &res, &e), -1);
+	assert_string_equal(e.aws_code, "InvalidAMIName.Duplicate");
+	assert_string_equal(e.request_id, "dup");
+	assert_string_equal(res.image_id, "");
+
+	/* nothing found (say, not yet visible): the Duplicate error stands */
+	assert_int_equal(canned_reset(&srv), 0);
+	assert_int_equal(canned_push(&srv, "[" DUPLICATE_400 "]"), 0);
+	push_xml("DescribeImages", "<imagesSet/>");
+	err_clear(&e);
+	assert_int_equal(ec2_register_image_idempotent(&ep, &req, &res, &e), -1);
+	assert_string_equal(e.aws_code, "InvalidAMIName.Duplicate");
+
+	/* first time through: no lookup at all */
+	assert_int_equal(canned_reset(&srv), 0);
+	push_xml("RegisterImage", "<imageId>ami-new</imageId>");
+	assert_int_equal(ec2_register_image_idempotent(&ep, &req, &res, &e), 0);
+	assert_string_equal(res.image_id, "ami-new");
+	assert_false(res.recovered);
+
+	/* other errors pass through, and without a root snapshot to compare
+	 * (an instance-store image) Duplicate is not looked into */
+	assert_int_equal(canned_reset(&srv), 0);
+	assert_int_equal(canned_push(&srv,
+		"[{\"status\":400,\"body\":\"<Response><Errors><Error><Code>"
+		"InvalidSnapshot.NotFound</Code><Message>m</Message></Error></Errors></Response>\"},"
+		DUPLICATE_400 "]"), 0);
+	err_clear(&e);
+	assert_int_equal(ec2_register_image_idempotent(&ep, &req, &res, &e), -1);
+	assert_string_equal(e.aws_code, "InvalidSnapshot.NotFound");
+	struct ec2_register_image_req s3req = {.name = "img-1",
+					       .image_location = "bkt/img.manifest.xml"};
+	err_clear(&e);
+	assert_int_equal(ec2_register_image_idempotent(&ep, &s3req, &res, &e), -1);
+	assert_string_equal(e.aws_code, "InvalidAMIName.Duplicate");
+	log = canned_log(&srv);
+	assert_int_equal(json_object_array_length(log), 2);
+	json_object_put(log);
+}
+
 /* The asynchronous form: start two calls, both complete through callbacks. */
 struct two {
 	int n, rc[2];
@@ -689,6 +783,7 @@ int main(void)
 		cmocka_unit_test_setup(test_register_image, setup),
 		cmocka_unit_test_setup(test_register_image_pv, setup),
 		cmocka_unit_test_setup(test_missing_required, setup),
+		cmocka_unit_test_setup(test_register_image_idempotent, setup),
 		cmocka_unit_test_setup(test_describe_images, setup),
 		cmocka_unit_test_setup(test_describe_images_pages, setup),
 		cmocka_unit_test_setup(test_snapshots, setup),

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -336,6 +337,109 @@ static void test_attempts_exhausted(void **state)
 	json_object_put(log);
 }
 
+/* One GET to /ra against the queued replies, with a client whose backoff is
+ * tiny but whose cap is `cap_ms`; returns the ms it took. */
+static uint64_t get_with_cap(struct fixture *f, long cap_ms, long deadline_ms, int want_rc,
+			     struct http_response *resp, struct err *e)
+{
+	struct http_client_config cfg = {.log = http_log_to_file, .log_ctx = f->log,
+					  .max_attempts = 4, .backoff_base_ms = 1,
+					  .backoff_cap_ms = cap_ms};
+	struct http_client *c = http_client_new(f->loop, &cfg, e);
+	assert_non_null(c);
+	char u[128];
+	url(u, sizeof(u), "/ra");
+	struct http_request req;
+	assert_int_equal(http_request_init(&req, "GET", u, e), 0);
+	if (deadline_ms)
+		req.deadline_ms = deadline_ms;
+	uint64_t t0 = loop_now_ms();
+	assert_int_equal(http_perform(c, &req, NULL, NULL, resp, e), want_rc);
+	uint64_t took = loop_now_ms() - t0;
+	http_request_release(&req);
+	http_client_free(c);
+	return took;
+}
+
+/* Retry-After on 503 and 429, as seconds and as an HTTP-date, lengthens
+ * the wait beyond the backoff; the cap bounds it, and a wait that would
+ * pass the deadline ends the call at once with the server's error. */
+static void test_retry_after(void **state)
+{
+	struct fixture *f = *state;
+	struct http_response resp;
+	struct err e;
+	err_clear(&e);
+
+	assert_int_equal(canned_push(&srv,
+		"[{\"status\":503,\"headers\":{\"Retry-After\":\"1\"},\"body\":\"<Error><Code>"
+		"SlowDown</Code><Message>m</Message></Error>\"},{\"status\":200,\"body\":\"ok\"}]"), 0);
+	uint64_t took = get_with_cap(f, 5000, 0, 0, &resp, &e);
+	if (took < 950 || took > 4000)
+		fail_msg("503 with Retry-After: 1 took %llu ms", (unsigned long long)took);
+	assert_int_equal(resp.attempts, 2);
+	http_response_release(&resp);
+	fflush(f->log);
+	assert_non_null(strstr(f->logbuf, "retry_in_ms=1000"));
+
+	/* an HTTP-date two seconds ahead: at least one whole second */
+	char date[64];
+	time_t later = time(NULL) + 2;
+	struct tm tm;
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&later, &tm));
+	char canned[512];
+	snprintf(canned, sizeof(canned),
+		 "[{\"status\":429,\"headers\":{\"Retry-After\":\"%s\"},\"body\":\"slow down\"},"
+		 "{\"status\":200,\"body\":\"ok\"}]", date);
+	assert_int_equal(canned_push(&srv, canned), 0);
+	took = get_with_cap(f, 5000, 0, 0, &resp, &e);
+	if (took < 900 || took > 4500)
+		fail_msg("429 with Retry-After: %s took %llu ms", date, (unsigned long long)took);
+	assert_int_equal(resp.attempts, 2);
+	http_response_release(&resp);
+
+	/* asked for 30 s, capped at 300 ms */
+	assert_int_equal(canned_push(&srv,
+		"[{\"status\":503,\"headers\":{\"Retry-After\":\"30\"}},"
+		"{\"status\":200,\"body\":\"ok\"}]"), 0);
+	took = get_with_cap(f, 300, 0, 0, &resp, &e);
+	if (took < 280 || took > 2500)
+		fail_msg("Retry-After: 30 with a 300 ms cap took %llu ms", (unsigned long long)took);
+	http_response_release(&resp);
+
+	/* the wait would pass the 600 ms deadline: fail now, with the 503 */
+	assert_int_equal(canned_push(&srv,
+		"[{\"status\":503,\"headers\":{\"Retry-After\":\"5\"},\"body\":\"<Error><Code>"
+		"SlowDown</Code><Message>m</Message></Error>\"},{\"status\":200}]"), 0);
+	took = get_with_cap(f, 20000, 600, -1, &resp, &e);
+	if (took > 500)
+		fail_msg("a Retry-After past the deadline still waited %llu ms",
+			 (unsigned long long)took);
+	assert_int_equal(resp.attempts, 1);
+	assert_string_equal(e.aws_code, "SlowDown");
+	assert_int_equal(e.code, 503);
+	http_response_release(&resp);
+
+	json_object *log = canned_log(&srv);
+	assert_int_equal(json_object_array_length(log), 7);
+	json_object_put(log);
+
+	/* unreadable or zero: the plain backoff (tiny here) */
+	assert_int_equal(canned_reset(&srv), 0);
+	assert_int_equal(canned_push(&srv,
+		"[{\"status\":503,\"headers\":{\"Retry-After\":\"soon\"}},"
+		"{\"status\":503,\"headers\":{\"Retry-After\":\"0\"}},{\"status\":200}]"), 0);
+	took = get_with_cap(f, 5000, 0, 0, &resp, &e);
+	if (took > 900)
+		fail_msg("an unusable Retry-After made the call wait %llu ms",
+			 (unsigned long long)took);
+	assert_int_equal(resp.attempts, 3);
+	http_response_release(&resp);
+	log = canned_log(&srv);
+	assert_int_equal(json_object_array_length(log), 3);
+	json_object_put(log);
+}
+
 static void test_deadline_on_stall(void **state)
 {
 	struct fixture *f = *state;
@@ -647,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_client_error_not_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attempts_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline_on_stall, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_low_speed_attempt_timeout_then_retry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_big_bodies, setup, teardown),

@@ -299,6 +299,70 @@ static void test_complete_errors_and_abort(void **state)
 	assert_int_equal(e.kind, ERR_INPUT);
 }
 
+/* radosgw 16 answers Complete with <ETag></ETag>: the ETag then comes from
+ * a HEAD of the finished object; a failed HEAD leaves it empty but the
+ * upload, which is complete, is not reported as failed. */
+static void test_complete_empty_etag(void **state)
+{
+	struct s3_client s3;
+	struct err e;
+	err_clear(&e);
+	assert_int_equal(s3_client_init(&s3, http, "us-east-1", srv.base, &e), 0);
+	assert_int_equal(canned_push(&srv,
+		"[{\"status\":200,\"headers\":{\"x-amz-request-id\":\"cmp-1\"},"
+		"\"body\":\"<?xml version=\\\"1.0\\\" encoding=\\\"UTF-8\\\"?>"
+		"<CompleteMultipartUploadResult xmlns=\\\"http://s3.amazonaws.com/doc/2006-03-01/"
+		"\\\"><Location>127.0.0.1/bkt/k</Location><Bucket>bkt</Bucket><Key>k</Key>"
+		"<ETag></ETag></CompleteMultipartUploadResult>\"},"
+		"{\"status\":200,\"headers\":{\"ETag\":\"\\\"4586028ee309c2e5ad35605321fb34e2-1"
+		"\\\"\",\"x-amz-request-id\":\"head-1\"}},"
+		"{\"status\":200,\"body\":\"<CompleteMultipartUploadResult><ETag></ETag>"
+		"</CompleteMultipartUploadResult>\"},"
+		"{\"status\":403}]"), 0);
+	static const int nums[] = {1};
+	const char *const tags[] = {"\"7c3b4d5e719672f0df93214d1382f323\""};
+	struct s3_object_req c = {.bucket = "bkt", .key = "k", .upload_id = "u",
+				  .part_numbers = nums, .etags = tags, .n_parts = 1};
+	struct s3_object_result r;
+	assert_int_equal(s3_complete_multipart_upload(&s3, &c, &r, &e), 0);
+	assert_string_equal(r.etag, "\"4586028ee309c2e5ad35605321fb34e2-1\"");
+	assert_string_equal(r.request_id, "cmp-1");
+	assert_string_equal(r.location, "127.0.0.1/bkt/k");
+	assert_int_equal(s3_complete_multipart_upload(&s3, &c, &r, &e), 0);
+	assert_string_equal(r.etag, "");
+	json_object *log = canned_log(&srv);
+	assert_int_equal(json_object_array_length(log), 4);
+	assert_string_equal(canned_field(log, 1, "method"), "HEAD");
+	assert_string_equal(canned_field(log, 1, "path"), "/bkt/k");
+	assert_string_equal(canned_field(log, 1, "query"), "");
+	assert_string_equal(canned_field(log, 3, "method"), "HEAD");
+	json_object_put(log);
+
+	/* HeadObject on its own */
+	assert_int_equal(canned_push(&srv, "[{\"status\":200,\"headers\":{\"ETag\":\"\\\"abc\\\"\"}},"
+					    "{\"status\":404}]"), 0);
+	struct s3_object_req h = {.bucket = "bkt", .key = "k"};
+	assert_int_equal(s3_head_object(&s3, &h, &r, &e), 0);
+	assert_string_equal(r.etag, "\"abc\"");
+	assert_int_equal(s3_head_object(&s3, &h, &r, &e), -1);
+	assert_string_equal(e.aws_code, "NotFound");
+
+	/* radosgw's NoSuchKey for a gone upload is NoSuchUpload; for an object
+	 * call NoSuchKey stays what it is */
+	assert_int_equal(canned_push(&srv,
+		"[{\"status\":404,\"body\":\"<Error><Code>NoSuchKey</Code><Message></Message>"
+		"<RequestId>rk</RequestId></Error>\"},"
+		"{\"status\":404,\"body\":\"<Error><Code>NoSuchKey</Code><Message>The specified "
+		"key does not exist.</Message></Error>\"}]"), 0);
+	assert_int_equal(s3_list_parts(&s3, &c, &r, &e), -1);
+	assert_string_equal(e.aws_code, "NoSuchUpload");
+	assert_int_equal(e.code, 404);
+	assert_string_equal(e.request_id, "rk");
+	assert_non_null(strstr(e.message, "NoSuchKey"));
+	assert_int_equal(s3_delete_object(&s3, &h, &r, &e), -1);
+	assert_string_equal(e.aws_code, "NoSuchKey");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +371,7 @@ int main(void)
 		cmocka_unit_test_setup(test_region_redirects, setup),
 		cmocka_unit_test_setup(test_multipart_from_file, setup),
 		cmocka_unit_test_setup(test_complete_errors_and_abort, setup),
+		cmocka_unit_test_setup(test_complete_empty_etag, setup),
 	};
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

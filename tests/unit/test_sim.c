@@ -12,6 +12,7 @@
 #include "aws/sigv4.h"
 #include "help/err.h"
 #include "sim/ec2_priv.h"
+#include "sim/ec2_params.h"
 #include "sim/fault.h"
 #include "sim/query.h"
 #include "sim/timeline.h"
@@ -319,6 +320,79 @@ static void test_faults(void **state)
 	assert_string_equal(fault_code(FAULT_INTERNAL, "ec2", &status), "InternalError");
 	assert_int_equal(status, 500);
 	assert_null(fault_code(FAULT_DROP, "ec2", &status));
+	assert_null(fault_code(FAULT_LOST_REPLY, "ec2", &status));
+
+	/* lost replies take their share, and leave the other decisions of a
+	 * seed as they were without them */
+	struct fault_config mix = {.fault_rate = 0.1, .drop_rate = 0.05, .throttle_rate = 0.05};
+	struct fault_config mix_lost = mix;
+	mix_lost.lost_reply_rate = 0.3;
+	int lost = 0;
+	fault_init(&g1, 5);
+	fault_init(&g2, 5);
+	for (int i = 0; i < 1000; i++) {
+		enum fault_kind a = fault_decide(&g1, &mix), b = fault_decide(&g2, &mix_lost);
+		if (b == FAULT_LOST_REPLY) {
+			assert_int_equal(a, FAULT_NONE);
+			lost++;
+		} else {
+			assert_int_equal(a, b);
+		}
+	}
+	assert_in_range(lost, 230, 370);
+}
+
+/* The parameters each EC2 action accepts: what amiwiz's client and the AWS
+ * CLI send passes, what EC2 would refuse is named. */
+static void test_ec2_params(void **state)
+{
+	(void)state;
+	static const char *const served[] = {
+		"DescribeRegions", "DescribeImages", "CreateSnapshot", "DescribeSnapshots",
+		"DeleteSnapshot", "CreateVolume", "DescribeVolumes", "RegisterImage",
+		"DeregisterImage", "CreateTags", "ImportImage", "ImportSnapshot",
+		"DescribeImportImageTasks", "DescribeImportSnapshotTasks", "CancelImportTask",
+		"CopyImage"};
+	for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++)
+		assert_true(ec2_params_known_action(served[i]));
+	assert_false(ec2_params_known_action("LaunchRockets"));
+
+	static const struct {
+		const char *action, *form, *unknown;
+	} cases[] = {
+		{"RegisterImage",
+		 "Action=RegisterImage&Version=2016-11-15&Name=n&BlockDeviceMapping.1.DeviceName=/dev/"
+		 "xvda&BlockDeviceMapping.1.Ebs.SnapshotId=snap-1&BlockDeviceMapping.12.NoDevice=&"
+		 "TagSpecification.1.Tag.3.Key=k&DryRun=true",
+		 NULL},
+		{"RegisterImage", "Action=RegisterImage&Name=n&ClientToken=t", "ClientToken"},
+		{"RegisterImage", "Name=n&BlockDeviceMapping.1.Ebs.Snapshot=s",
+		 "BlockDeviceMapping.1.Ebs.Snapshot"},
+		{"DescribeImages", "Owner.1=self&Filter.1.Name=name&Filter.1.Value.1=x&Filter.1.Value.10=y",
+		 NULL},
+		{"DescribeImages", "Filter.01.Name=name", "Filter.01.Name"},
+		{"DescribeImages", "Filter.1..Name=name", "Filter.1..Name"},
+		{"DescribeImages", "Filter.N.Name=name", "Filter.N.Name"},
+		{"DescribeImportImageTasks", "Filters.1.Name=task-state&Filters.1.Value.1=active", NULL},
+		{"DescribeImportImageTasks", "Filter.1.Name=task-state", "Filter.1.Name"},
+		{"ImportSnapshot", "DiskContainer.UserBucket.S3Bucket=b&ClientToken=t", NULL},
+		{"ImportImage", "DiskContainer.1.UserBucket.S3Key=k&ClientToken=t", NULL},
+		{"ImportImage", "DiskContainer.UserBucket.S3Key=k", "DiskContainer.UserBucket.S3Key"},
+		{"CreateSnapshot", "VolumeId=v&ClientToken=t", "ClientToken"},
+		{"CopyImage", "SourceImageId=a&SourceRegion=r&Name=n&ClientToken=t", NULL},
+		{"DescribeRegions", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0&AllRegions=true",
+		 NULL},
+		{"LaunchRockets", "Anything=1", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct query q = {0};
+		assert_int_equal(query_parse(&q, cases[i].form, strlen(cases[i].form)), 0);
+		const char *got = ec2_params_unknown(cases[i].action, &q);
+		if (cases[i].unknown ? !got || strcmp(got, cases[i].unknown) != 0 : got != NULL)
+			fail_msg("case %zu: got %s, want %s", i, got ? got : "(none)",
+				 cases[i].unknown ? cases[i].unknown : "(none)");
+		query_free(&q);
+	}
 }
 
 /* A small world: snap-11111111 completed (8 GiB), snap-22222222 pending,
@@ -444,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_auth_body_mismatch),
 		cmocka_unit_test(test_timeline_replay),
 		cmocka_unit_test(test_faults),
+		cmocka_unit_test(test_ec2_params),
 		cmocka_unit_test(test_register_image),
 		cmocka_unit_test(test_register_names),
 	};
