@@ -744,36 +744,7 @@ enum {
 };
 
 #define X(name, req_t, res_t)                                                                      \
-	int ec2_##name##_start(const struct aws_endpoint *ep, const struct req_t *req,            \
-			       struct res_t *res, aws_done_fn done, void *ctx, struct err *reterr) \
-	{                                                                                          \
-		struct aws_form f;                                                                 \
-		memset(res, 0, sizeof(*res));                                                      \
-		query_form_init(&f, meta[CALL_##name].action, EC2_API_VERSION);                    \
-		int r = form_##name(&f, req, res, reterr);                                         \
-		if (r == 0)                                                                        \
-			r = query_start(ep, meta[CALL_##name].action, &f, meta[CALL_##name].doing, \
-					parse_##name, res, done, ctx, reterr);                     \
-		else                                                                               \
-			err_doing(reterr, "%s", meta[CALL_##name].doing);                          \
-		aws_form_release(&f);                                                              \
-		return r;                                                                          \
-	}                                                                                          \
-	int ec2_##name(const struct aws_endpoint *ep, const struct req_t *req, struct res_t *res,  \
-		       struct err *reterr)                                                         \
-	{                                                                                          \
-		struct aws_form f;                                                                 \
-		memset(res, 0, sizeof(*res));                                                      \
-		query_form_init(&f, meta[CALL_##name].action, EC2_API_VERSION);                    \
-		int r = form_##name(&f, req, res, reterr);                                         \
-		if (r == 0)                                                                        \
-			r = query_sync(ep, meta[CALL_##name].action, &f, meta[CALL_##name].doing,  \
-				       parse_##name, res, reterr);                                 \
-		else                                                                               \
-			err_doing(reterr, "%s", meta[CALL_##name].doing);                          \
-		aws_form_release(&f);                                                              \
-		return r;                                                                          \
-	}
+	QUERY_CALL_DEFINE(ec2, name, req_t, res_t, meta[CALL_##name].action, EC2_API_VERSION, meta[CALL_##name].doing)
 EC2_CALLS(X)
 #undef X
 

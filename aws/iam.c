@@ -13,7 +13,8 @@ static int read_role(const struct xml_node *root, const char *result, struct iam
 	copy_meta(r->request_id, root);
 	const struct xml_node *role = xml_find(xml_find(root, result), "Role");
 	if (!role)
-		return err_set(reterr, ERR_INPUT, 0, "the reply to %.40s has no <Role>", root->name);
+		return err_set(reterr, ERR_INPUT, 0, "the reply to %.40s has no <Role>",
+			       root->name);
 	xml_copy(r->role_name, sizeof(r->role_name), role, "RoleName");
 	xml_copy(r->role_id, sizeof(r->role_id), role, "RoleId");
 	xml_copy(r->arn, sizeof(r->arn), role, "Arn");
@@ -25,7 +26,8 @@ static int read_role(const struct xml_node *root, const char *result, struct iam
 		struct dynbuf d;
 		dyn_init(&d, sizeof(r->assume_role_policy) - 1);
 		if (aws_uri_decode(&d, doc, strlen(doc)) == 0)
-			aws_strlcpy(r->assume_role_policy, dyn_ptr(&d), sizeof(r->assume_role_policy));
+			aws_strlcpy(r->assume_role_policy, dyn_ptr(&d),
+				    sizeof(r->assume_role_policy));
 		dyn_free(&d);
 	}
 	return 0;
@@ -53,7 +55,8 @@ static int need(const char *v, const char *what, struct err *reterr)
 	return v && *v ? 0 : err_set(reterr, ERR_INPUT, 0, "IAM needs %s", what);
 }
 
-static int form_get_role(struct aws_form *f, const struct iam_get_role_req *req, struct err *reterr)
+static int form_get_role(struct aws_form *f, const struct iam_get_role_req *req,
+			 struct iam_role *res, struct err *reterr)
 {
 	if (need(req->role_name, "a role name", reterr) < 0)
 		return -1;
@@ -62,7 +65,7 @@ static int form_get_role(struct aws_form *f, const struct iam_get_role_req *req,
 }
 
 static int form_create_role(struct aws_form *f, const struct iam_create_role_req *req,
-			    struct err *reterr)
+			    struct iam_role *res, struct err *reterr)
 {
 	if (need(req->role_name, "a role name", reterr) < 0 ||
 	    need(req->assume_role_policy, "a trust policy", reterr) < 0)
@@ -75,7 +78,7 @@ static int form_create_role(struct aws_form *f, const struct iam_create_role_req
 }
 
 static int form_put_role_policy(struct aws_form *f, const struct iam_put_role_policy_req *req,
-				struct err *reterr)
+				struct iam_ok_result *res, struct err *reterr)
 {
 	if (need(req->role_name, "a role name", reterr) < 0 ||
 	    need(req->policy_name, "a policy name", reterr) < 0 ||
@@ -87,55 +90,26 @@ static int form_put_role_policy(struct aws_form *f, const struct iam_put_role_po
 	return 0;
 }
 
-#define A_get_role "GetRole", "Checking the vmimport role"
-#define A_create_role "CreateRole", "Creating the vmimport role"
+#define A_get_role	  "GetRole", "Checking the vmimport role"
+#define A_create_role	  "CreateRole", "Creating the vmimport role"
 #define A_put_role_policy "PutRolePolicy", "Giving the vmimport role its permissions"
-#define ACTION(a, d) a
-#define DOING(a, d) d
-#define CALL_ACTION(x) ACTION(x)
-#define CALL_DOING(x) DOING(x)
+#define ACTION(a, d)	  a
+#define DOING(a, d)	  d
+#define CALL_ACTION(x)	  ACTION(x)
+#define CALL_DOING(x)	  DOING(x)
 
 #define X(name, req_t, res_t)                                                                      \
-	int iam_##name##_start(const struct aws_endpoint *ep, const struct req_t *req,            \
-			       struct res_t *res, aws_done_fn done, void *ctx, struct err *reterr) \
-	{                                                                                          \
-		struct aws_form f;                                                                 \
-		memset(res, 0, sizeof(*res));                                                      \
-		query_form_init(&f, CALL_ACTION(A_##name), IAM_API_VERSION);                       \
-		int r = form_##name(&f, req, reterr);                                              \
-		if (r == 0)                                                                        \
-			r = query_start(ep, CALL_ACTION(A_##name), &f, CALL_DOING(A_##name),       \
-					parse_##name, res, done, ctx, reterr);                     \
-		else                                                                               \
-			err_doing(reterr, "%s", CALL_DOING(A_##name));                             \
-		aws_form_release(&f);                                                              \
-		return r;                                                                          \
-	}                                                                                          \
-	int iam_##name(const struct aws_endpoint *ep, const struct req_t *req, struct res_t *res,  \
-		       struct err *reterr)                                                         \
-	{                                                                                          \
-		struct aws_form f;                                                                 \
-		memset(res, 0, sizeof(*res));                                                      \
-		query_form_init(&f, CALL_ACTION(A_##name), IAM_API_VERSION);                       \
-		int r = form_##name(&f, req, reterr);                                              \
-		if (r == 0)                                                                        \
-			r = query_sync(ep, CALL_ACTION(A_##name), &f, CALL_DOING(A_##name),        \
-				       parse_##name, res, reterr);                                 \
-		else                                                                               \
-			err_doing(reterr, "%s", CALL_DOING(A_##name));                             \
-		aws_form_release(&f);                                                              \
-		return r;                                                                          \
-	}
+	QUERY_CALL_DEFINE(iam, name, req_t, res_t, CALL_ACTION(A_##name), IAM_API_VERSION,         \
+			  CALL_DOING(A_##name))
 IAM_CALLS(X)
 #undef X
 
 int iam_vmimport_trust_policy(struct dynbuf *out)
 {
-	return dyn_addstr(out,
-			  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
-			  "\"Principal\":{\"Service\":\"vmie.amazonaws.com\"},"
-			  "\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":"
-			  "{\"sts:Externalid\":\"vmimport\"}}}]}");
+	return dyn_addstr(out, "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+			       "\"Principal\":{\"Service\":\"vmie.amazonaws.com\"},"
+			       "\"Action\":\"sts:AssumeRole\",\"Condition\":{\"StringEquals\":"
+			       "{\"sts:Externalid\":\"vmimport\"}}}]}");
 }
 
 static bool bucket_name_ok(const char *b)
@@ -155,13 +129,14 @@ int iam_vmimport_role_policy(const char *bucket, struct dynbuf *out, struct err 
 	if (!bucket_name_ok(bucket))
 		return err_set(reterr, ERR_INPUT, 0, "\"%.80s\" is not a valid S3 bucket name",
 			       bucket ? bucket : "");
-	int r = dyn_addf(out,
-			 "{\"Version\":\"2012-10-17\",\"Statement\":["
-			 "{\"Effect\":\"Allow\",\"Action\":[\"s3:GetBucketLocation\",\"s3:GetObject\","
-			 "\"s3:ListBucket\"],\"Resource\":[\"arn:aws:s3:::%s\",\"arn:aws:s3:::%s/*\"]},"
-			 "{\"Effect\":\"Allow\",\"Action\":[\"ec2:ModifySnapshotAttribute\","
-			 "\"ec2:CopySnapshot\",\"ec2:RegisterImage\",\"ec2:Describe*\"],"
-			 "\"Resource\":\"*\"}]}",
-			 bucket, bucket);
+	int r =
+	    dyn_addf(out,
+		     "{\"Version\":\"2012-10-17\",\"Statement\":["
+		     "{\"Effect\":\"Allow\",\"Action\":[\"s3:GetBucketLocation\",\"s3:GetObject\","
+		     "\"s3:ListBucket\"],\"Resource\":[\"arn:aws:s3:::%s\",\"arn:aws:s3:::%s/*\"]},"
+		     "{\"Effect\":\"Allow\",\"Action\":[\"ec2:ModifySnapshotAttribute\","
+		     "\"ec2:CopySnapshot\",\"ec2:RegisterImage\",\"ec2:Describe*\"],"
+		     "\"Resource\":\"*\"}]}",
+		     bucket, bucket);
 	return r < 0 ? err_set(reterr, ERR_INTERNAL, 0, "the policy does not fit") : 0;
 }

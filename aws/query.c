@@ -289,3 +289,17 @@ int rest_sync(const struct aws_endpoint *ep, const struct http_request *req, con
 	}
 	return 0;
 }
+
+int query_finish(const struct aws_endpoint *ep, const char *action, const char *doing,
+		 struct aws_form *f, int form_rc, query_parse_fn parse, void *result,
+		 aws_done_fn done, void *ctx, struct err *reterr)
+{
+	int r = form_rc;
+	if (r == 0)
+		r = done ? query_start(ep, action, f, doing, parse, result, done, ctx, reterr)
+			 : query_sync(ep, action, f, doing, parse, result, reterr);
+	else
+		err_doing(reterr, "%s", doing);
+	aws_form_release(f);
+	return r;
+}

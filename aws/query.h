@@ -60,6 +60,43 @@ int query_start(const struct aws_endpoint *ep, const char *action, struct aws_fo
 		const char *doing, query_parse_fn parse, void *result, aws_done_fn done, void *ctx,
 		struct err *reterr);
 
+/* The tail every Query call shares: given the form `f` and the result of
+ * building it (`form_rc`), start the call (done != NULL) or run it to
+ * completion (done == NULL), say what was being done on failure, and release
+ * the form.  Returns as query_start / query_sync. */
+int query_finish(const struct aws_endpoint *ep, const char *action, const char *doing,
+		 struct aws_form *f, int form_rc, query_parse_fn parse, void *result,
+		 aws_done_fn done, void *ctx, struct err *reterr);
+
+/* Defines <prefix>_<name>_start and <prefix>_<name> (see the service headers)
+ * for one Query call: its form is built by
+ *   static int form_<name>(struct aws_form *, const struct req_t *, struct res_t *, struct err *)
+ * and its reply read by parse_<name> (a query_parse_fn).  `action`, `version`
+ * and `doing` are strings. */
+#define QUERY_CALL_DEFINE(prefix, name, req_t, res_t, action, version, doing)                     \
+	static int prefix##_##name##_call(const struct aws_endpoint *ep, const struct req_t *req,  \
+					  struct res_t *res, aws_done_fn done, void *ctx,          \
+					  struct err *reterr)                                      \
+	{                                                                                          \
+		struct aws_form f;                                                                 \
+		memset(res, 0, sizeof(*res));                                                      \
+		query_form_init(&f, action, version);                                              \
+		int rc = form_##name(&f, req, res, reterr);                                        \
+		return query_finish(ep, action, doing, &f, rc, parse_##name, res, done, ctx,       \
+				    reterr);                                                       \
+	}                                                                                          \
+	int prefix##_##name##_start(const struct aws_endpoint *ep, const struct req_t *req,       \
+				    struct res_t *res, aws_done_fn done, void *ctx,                \
+				    struct err *reterr)                                            \
+	{                                                                                          \
+		return prefix##_##name##_call(ep, req, res, done, ctx, reterr);                    \
+	}                                                                                          \
+	int prefix##_##name(const struct aws_endpoint *ep, const struct req_t *req,               \
+			    struct res_t *res, struct err *reterr)                                 \
+	{                                                                                          \
+		return prefix##_##name##_call(ep, req, res, NULL, NULL, reterr);                   \
+	}
+
 /* The same, driving the endpoint's loop until the call completes. */
 int query_sync(const struct aws_endpoint *ep, const char *action, struct aws_form *form,
 	       const char *doing, query_parse_fn parse, void *result, struct err *reterr);
