@@ -211,7 +211,7 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 static void rm_tree(const char *dir)
 {
 	if (dir && dir[0])
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT); /* never into a mount left behind */
 }
 
 /* ---- the build ---- */
@@ -937,6 +937,97 @@ static int from_disk(struct ctx *c, struct err *reterr)
 	return proc_run(c->r, argv, NULL, reterr);
 }
 
+/* debootstrap's "I: Retrieving ..." lines, as steps: the download is the slow part */
+static void bootstrap_line(void *data, enum proc_stream stream, const char *line)
+{
+	struct ctx *c = data;
+	if (c->o->on_step && strncmp(line, "I: ", 3) == 0)
+		c->o->on_step(c->o->step_data, line + 3);
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+	return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* One debootstrap run; `tar_opt` is "--make-tarball=F", "--unpack-tarball=F" or NULL. */
+static int debootstrap(struct ctx *c, const char *tar_opt, const char *target, struct err *reterr)
+{
+	const struct build_opts *o = c->o;
+	char include[1024] = "";
+	const char *argv[10];
+	size_t n = 0;
+	if (o->include && o->include[0])
+		snprintf(include, sizeof(include), "--include=%s", o->include);
+	argv[n++] = "debootstrap";
+	argv[n++] = "--variant=minbase";
+	if (include[0])
+		argv[n++] = include;
+	if (tar_opt)
+		argv[n++] = tar_opt;
+	argv[n++] = o->source;
+	argv[n++] = target;
+	argv[n++] = o->mirror ? o->mirror : BUILD_DEBIAN_MIRROR;
+	argv[n] = NULL;
+	struct proc_opts po = {.stdout_fd = -1, .on_line = bootstrap_line, .line_data = c};
+	return proc_run(c->r, argv, &po, reterr);
+}
+
+/* A minimal Debian root in `root` (an empty directory), then the copy_in files. */
+static int bootstrap(struct ctx *c, const char *root, struct err *reterr)
+{
+	const struct build_opts *o = c->o;
+	char cache[1024] = "", part[1100], opt[1200];
+	if (o->debootstrap_cache) {
+		/* debootstrap wants an absolute path and knows tarballs by their names */
+		if (o->debootstrap_cache[0] != '/') {
+			char cwd[512];
+			if (!getcwd(cwd, sizeof(cwd)))
+				return err_sys(reterr, errno, "Finding the current directory");
+			snprintf(cache, sizeof(cache), "%s/%s", cwd, o->debootstrap_cache);
+		} else
+			snprintf(cache, sizeof(cache), "%s", o->debootstrap_cache);
+		struct stat st;
+		if (stat(cache, &st) < 0) {
+			snprintf(part, sizeof(part), "%s/packages.tgz", c->work);
+			snprintf(opt, sizeof(opt), "--make-tarball=%s", part);
+			snprintf(c->path, sizeof(c->path), "%s/download", c->work);
+			step(c, "Downloading the %s packages into %s", o->source, cache);
+			err_doing(reterr, "Downloading the %s packages with debootstrap", o->source);
+			if (debootstrap(c, opt, c->path, reterr) < 0)
+				return -1;
+			if (!c->r->dry_run) {
+				/* a copy, then a rename: no half-written cache if we are stopped */
+				snprintf(c->path, sizeof(c->path), "%s.part", cache);
+				const char *cp[] = {"cp", part, c->path, NULL};
+				err_doing(reterr, "Saving the packages as %s", cache);
+				if (proc_run(c->r, cp, NULL, reterr) < 0)
+					return -1;
+				if (rename(c->path, cache) < 0)
+					return err_sys(reterr, errno, "Saving the packages as %s", cache);
+			}
+		}
+		snprintf(opt, sizeof(opt), "--unpack-tarball=%s", cache);
+	}
+	step(c, "Bootstrapping a minimal Debian %s root", o->source);
+	err_doing(reterr, "Bootstrapping Debian %s with debootstrap", o->source);
+	if (debootstrap(c, cache[0] ? opt : NULL, root, reterr) < 0)
+		return -1;
+	for (size_t i = 0; o->copy_in && o->copy_in[i]; i++) {
+		const char *colon = strrchr(o->copy_in[i], ':');
+		char src[512];
+		snprintf(src, sizeof(src), "%.*s", (int)(colon - o->copy_in[i]), o->copy_in[i]);
+		snprintf(c->path, sizeof(c->path), "%s%s", root, colon + 1);
+		step(c, "Copying %s to %s", src, colon + 1);
+		const char *cp[] = {"cp", "-a", "--", src, c->path, NULL};
+		err_doing(reterr, "Copying %s into the new root", src);
+		if (proc_run(c->r, cp, NULL, reterr) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int build_image(struct proc_runner *r, const struct build_opts *o, struct build_result *ret,
 		struct err *reterr)
 {
@@ -955,6 +1046,25 @@ int build_image(struct proc_runner *r, const struct build_opts *o, struct build_
 		rc = from_disk(&c, reterr);
 		goto out_nowork;
 	}
+	if (o->source_kind == BUILD_FROM_DEBOOTSTRAP) {
+		if (!r->dry_run && geteuid() != 0)
+			return err_set(reterr, ERR_USAGE, EPERM,
+				       "debootstrap needs root: run amiwiz build as root, or build "
+				       "from --root, --tarball or --from-disk");
+		if (o->debootstrap_cache && !ends_with(o->debootstrap_cache, ".tgz") &&
+		    !ends_with(o->debootstrap_cache, ".tar.gz"))
+			return err_set(reterr, ERR_USAGE, EINVAL,
+				       "the debootstrap cache %s must end in .tgz or .tar.gz",
+				       o->debootstrap_cache);
+		for (size_t i = 0; o->copy_in && o->copy_in[i]; i++) {
+			const char *colon = strrchr(o->copy_in[i], ':');
+			if (!colon || colon == o->copy_in[i] || colon[1] != '/')
+				return err_set(reterr, ERR_USAGE, EINVAL,
+					       "%s: say HOSTFILE:/path/in/root", o->copy_in[i]);
+		}
+	} else if (o->copy_in && o->copy_in[0])
+		return err_set(reterr, ERR_USAGE, EINVAL,
+			       "files are copied in only into a root made by debootstrap");
 	const char *tmp = o->tmpdir ? o->tmpdir : getenv("TMPDIR");
 	snprintf(c.work, sizeof(c.work), "%s/amiwiz-build.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
 	if (!mkdtemp(c.work)) {
@@ -965,11 +1075,19 @@ int build_image(struct proc_runner *r, const struct build_opts *o, struct build_
 	snprintf(ret->workdir, sizeof(ret->workdir), "%s", c.work);
 
 	struct stat st;
-	if (stat(o->source, &st) < 0) {
+	if (o->source_kind == BUILD_FROM_DEBOOTSTRAP) {
+		snprintf(extract, sizeof(extract), "%s/root", c.work);
+		if (mkdir(extract, 0755) < 0) {
+			rc = err_sys(reterr, errno, "Making %s", extract);
+			goto out;
+		}
+		if (bootstrap(&c, extract, reterr) < 0)
+			goto out;
+		c.root = extract;
+	} else if (stat(o->source, &st) < 0) {
 		rc = err_set(reterr, ERR_USAGE, errno, "%s: %s", o->source, strerror(errno));
 		goto out;
-	}
-	if (o->source_kind == BUILD_FROM_TARBALL) {
+	} else if (o->source_kind == BUILD_FROM_TARBALL) {
 		if (!S_ISREG(st.st_mode)) {
 			rc = err_set(reterr, ERR_USAGE, EINVAL, "%s is not a file", o->source);
 			goto out;

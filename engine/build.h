@@ -20,7 +20,8 @@
 #define BUILD_SOURCES(X)                                                                           \
 	X(BUILD_FROM_DIR, "root")                                                                  \
 	X(BUILD_FROM_TARBALL, "tarball")                                                           \
-	X(BUILD_FROM_DISK, "from-disk") /* VDI/VMDK/VHD/qcow2/raw, converted to raw as is */
+	X(BUILD_FROM_DISK, "from-disk") /* VDI/VMDK/VHD/qcow2/raw, converted to raw as is */ \
+	X(BUILD_FROM_DEBOOTSTRAP, "debootstrap") /* a minimal Debian root made first (as root) */
 
 #define BUILD_BOOTS(X)                                                                             \
 	X(BUILD_BOOT_AUTO, "auto") /* from the layout */                                           \
@@ -43,7 +44,7 @@ typedef void (*build_step_fn)(void *data, const char *step);
 struct build_opts {
 	struct disk_layout_opts layout;
 	enum build_source source_kind;
-	const char *source;          /* directory, tarball or disk image */
+	const char *source;          /* directory, tarball or disk image; debootstrap: the suite */
 	const char *out;             /* new image file, or a block device */
 	bool overwrite;              /* an existing image file may be replaced */
 	const char *confirm_device;  /* a block device's path, typed back */
@@ -56,7 +57,14 @@ struct build_opts {
 	const char *tmpdir;          /* NULL: $TMPDIR or /tmp */
 	build_step_fn on_step;
 	void *step_data;
+	/* BUILD_FROM_DEBOOTSTRAP only: */
+	const char *mirror;          /* NULL: BUILD_DEBIAN_MIRROR */
+	const char *include;         /* extra packages, comma-separated, or NULL */
+	const char *debootstrap_cache; /* .tgz of the packages: made when absent, then reused */
+	const char *const *copy_in;  /* NULL-terminated "HOSTFILE:/path/in/root" list, or NULL */
 };
+
+#define BUILD_DEBIAN_MIRROR "http://deb.debian.org/debian"
 
 #define BUILD_WARN_MAX 8
 
@@ -74,7 +82,14 @@ struct build_result {
 /* Build the image described by `o`, running programs through `r` (in dry-run
  * mode the table is still written, but the programs are only recorded).
  * On failure the half-built image is left for inspection and reterr says which
- * step failed and why (ERR_USAGE for unusable options or inputs). */
+ * step failed and why (ERR_USAGE for unusable options or inputs).
+ * BUILD_FROM_DEBOOTSTRAP runs `debootstrap --variant=minbase` into a scratch
+ * directory (removed afterwards) and builds from it as from a root tree; it
+ * needs root unless `r` is in dry-run mode (ERR_USAGE otherwise).  With
+ * debootstrap_cache, the packages come from that tarball, which is first made
+ * with --make-tarball when it does not exist; it must end in .tgz or .tar.gz
+ * and holds one suite's packages with one include list.  copy_in files are
+ * copied into the new root (say a kernel into /boot) before the build. */
 int build_image(struct proc_runner *r, const struct build_opts *o, struct build_result *ret,
 		struct err *reterr);
 

@@ -29,6 +29,8 @@ enum cli_exit {
 	  "--layout L --size S (--root DIR | --tarball F | --from-disk F) --out IMG "               \
 	  "[--boot pv|bios|uefi|both] [--table mbr|gpt|none] [--root-fs FS] [--kernel PATH] "       \
 	  "[--initrd PATH] [--cmdline ARGS] [--overwrite] [--confirm-device DEV] [--dry-run] "      \
+	  "[--debootstrap SUITE [--mirror URL] [--include PKG,...] [--debootstrap-cache F.tgz] "     \
+	  "[--copy-in HOSTFILE:/PATH]...] "                                                          \
 	  "[--json]")                                                                               \
 	X("check-kernel", cli_check_kernel, "Check whether a kernel can boot on an EC2 target",     \
 	  "[--target T]... [--json] PATH...")                                                      \

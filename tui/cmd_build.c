@@ -91,7 +91,8 @@ int cmd_build(int argc, char **argv)
 {
 	enum { O_LAYOUT = 256, O_SIZE, O_ROOT, O_TARBALL, O_FROM_DISK, O_OUT, O_BOOT, O_JSON,
 	       O_TABLE, O_ROOT_FS, O_BOOT_SIZE, O_ESP_SIZE, O_KERNEL, O_INITRD, O_CMDLINE,
-	       O_OVERWRITE, O_CONFIRM, O_DRY_RUN, O_HELP };
+	       O_OVERWRITE, O_CONFIRM, O_DRY_RUN, O_HELP, O_DEBOOTSTRAP, O_MIRROR, O_INCLUDE,
+	       O_DEBOOTSTRAP_CACHE, O_COPY_IN };
 	static const struct option opts[] = {
 		{"layout", required_argument, NULL, O_LAYOUT},
 		{"size", required_argument, NULL, O_SIZE},
@@ -112,11 +113,19 @@ int cmd_build(int argc, char **argv)
 		{"confirm-device", required_argument, NULL, O_CONFIRM},
 		{"dry-run", no_argument, NULL, O_DRY_RUN},
 		{"help", no_argument, NULL, O_HELP},
+		{"debootstrap", required_argument, NULL, O_DEBOOTSTRAP},
+		{"mirror", required_argument, NULL, O_MIRROR},
+		{"include", required_argument, NULL, O_INCLUDE},
+		{"debootstrap-cache", required_argument, NULL, O_DEBOOTSTRAP_CACHE},
+		{"copy-in", required_argument, NULL, O_COPY_IN},
 		{NULL, 0, NULL, 0},
 	};
 	struct build_opts o = {.layout = {.kind = DISK_LAYOUT_HVM_BIOS, .table = -1}};
 	int json = 0, dry = 0, c, nsrc = 0, have_layout = 0;
 	const char *size_arg = NULL;
+	const char *copy_in[9] = {NULL};
+	size_t ncopy = 0;
+	int bootstrap_only = 0; /* options that mean nothing without --debootstrap */
 	o.on_step = print_step;
 	o.step_data = &json;
 	optind = 1;
@@ -176,6 +185,19 @@ int cmd_build(int argc, char **argv)
 		case O_CONFIRM: o.confirm_device = optarg; break;
 		case O_DRY_RUN: dry = 1; break;
 		case O_HELP: cli_usage(stdout, "build"); return CLI_OK;
+		case O_DEBOOTSTRAP: o.source_kind = BUILD_FROM_DEBOOTSTRAP; o.source = optarg; nsrc++; break;
+		case O_MIRROR: o.mirror = optarg; bootstrap_only = 1; break;
+		case O_INCLUDE: o.include = optarg; bootstrap_only = 1; break;
+		case O_DEBOOTSTRAP_CACHE: o.debootstrap_cache = optarg; bootstrap_only = 1; break;
+		case O_COPY_IN:
+			if (ncopy == sizeof(copy_in) / sizeof(copy_in[0]) - 1) {
+				cli_errorf("at most %zu --copy-in files", ncopy);
+				return CLI_USAGE;
+			}
+			copy_in[ncopy++] = optarg;
+			o.copy_in = copy_in;
+			bootstrap_only = 1;
+			break;
 		default:
 			cli_errorf("build: unknown or incomplete option %s", argv[optind - 1]);
 			cli_usage(stderr, "build");
@@ -183,8 +205,13 @@ int cmd_build(int argc, char **argv)
 		}
 	}
 	if (optind < argc || nsrc != 1 || !o.out) {
-		cli_errorf("build needs exactly one of --root, --tarball, --from-disk, and --out");
+		cli_errorf("build needs exactly one of --root, --tarball, --from-disk, --debootstrap, "
+			   "and --out");
 		cli_usage(stderr, "build");
+		return CLI_USAGE;
+	}
+	if (bootstrap_only && o.source_kind != BUILD_FROM_DEBOOTSTRAP) {
+		cli_errorf("--mirror, --include, --debootstrap-cache and --copy-in go with --debootstrap");
 		return CLI_USAGE;
 	}
 	if (o.source_kind != BUILD_FROM_DISK) {

@@ -26,6 +26,13 @@ static void put(const char *rel, const char *text)
 	fclose(f);
 }
 
+static void put_abs(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+}
+
 static void replace_all(char *s, const char *from, const char *to)
 {
 	char buf[8192];
@@ -87,6 +94,112 @@ static void test_dry_run_hvm_bios(void **state)
 	loop_free(l);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* --debootstrap: the command lines, with and without a package cache (made
+ * first when absent, only unpacked when present), and the files copied in. */
+static void test_dry_run_debootstrap(void **state)
+{
+	char t[] = "/tmp/amiwiz-test-deboot.XXXXXX", out[512], cache[512], got[8192];
+	assert_non_null(mkdtemp(t));
+	snprintf(out, sizeof(out), "%s/disk.img", t);
+	snprintf(cache, sizeof(cache), "%s/bookworm.tgz", t);
+	static const char *const copy[] = {
+		"/k/vmlinuz-6.1.0-9-cloud-amd64:/boot/vmlinuz-6.1.0-9-cloud-amd64", NULL};
+	static const char *const no_colon[] = {"/k/vmlinuz", NULL};
+	static const char *const relative[] = {"/k/vmlinuz:boot/x", NULL};
+	static const struct {
+		const char *include, *mirror;
+		bool cache, cache_exists;
+		const char *const *copy_in;
+		const char *want;
+	} cases[] = {
+		{NULL, NULL, false, false, NULL,
+		 "debootstrap --variant=minbase bookworm WORK/root http://deb.debian.org/debian\n"},
+		{"openssh-server,ifupdown", "http://m.example/debian", false, false, copy,
+		 "debootstrap --variant=minbase --include=openssh-server,ifupdown bookworm WORK/root "
+		 "http://m.example/debian\n"
+		 "cp -a -- /k/vmlinuz-6.1.0-9-cloud-amd64 WORK/root/boot/vmlinuz-6.1.0-9-cloud-amd64\n"},
+		{NULL, NULL, true, false, NULL,
+		 "debootstrap --variant=minbase --make-tarball=WORK/packages.tgz bookworm WORK/download "
+		 "http://deb.debian.org/debian\n"
+		 "debootstrap --variant=minbase --unpack-tarball=CACHE bookworm WORK/root "
+		 "http://deb.debian.org/debian\n"},
+		{"less", NULL, true, true, NULL,
+		 "debootstrap --variant=minbase --include=less --unpack-tarball=CACHE bookworm WORK/root "
+		 "http://deb.debian.org/debian\n"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unlink(cache);
+		if (cases[i].cache_exists)
+			put_abs(cache);
+		struct loop *l = loop_new();
+		struct proc_runner r;
+		proc_runner_init(&r, l, true);
+		struct build_opts o = {
+			.layout = {.kind = DISK_LAYOUT_HVM_BIOS, .table = -1, .size = 64 * DISK_MIB},
+			.source_kind = BUILD_FROM_DEBOOTSTRAP, .source = "bookworm", .out = out,
+			.overwrite = true, .tmpdir = t, .include = cases[i].include,
+			.mirror = cases[i].mirror, .debootstrap_cache = cases[i].cache ? cache : NULL,
+			.copy_in = cases[i].copy_in};
+		struct build_result res;
+		struct err e;
+		err_clear(&e);
+		if (build_image(&r, &o, &res, &e) != 0)
+			fail_msg("case %zu: %s: %s", i, e.doing, e.message);
+		/* what debootstrap and cp would do, then the build as from a root tree */
+		snprintf(got, sizeof(got), "%s", dyn_ptr(&r.record));
+		char *mke2fs = strstr(got, "mke2fs ");
+		assert_non_null(mke2fs);
+		*mke2fs = '\0';
+		replace_all(got, res.workdir, "WORK");
+		replace_all(got, cache, "CACHE");
+		assert_string_equal(got, cases[i].want);
+		assert_non_null(strstr(dyn_ptr(&r.record), " -d "));
+		assert_non_null(strstr(dyn_ptr(&r.record), "/root -E offset="));
+		/* the scratch root is gone, and a dry run leaves no cache behind */
+		struct stat st;
+		assert_int_equal(stat(res.workdir, &st), -1);
+		assert_int_equal(stat(cache, &st) == 0, cases[i].cache_exists);
+		proc_runner_release(&r);
+		loop_free(l);
+	}
+
+	/* unusable options are refused before anything runs */
+	static const struct {
+		const char *cache;
+		const char *const *copy_in;
+		enum build_source kind;
+		const char *msg;
+	} bad[] = {
+		{"/x/packages.zip", NULL, BUILD_FROM_DEBOOTSTRAP, "must end in .tgz"},
+		{NULL, no_colon, BUILD_FROM_DEBOOTSTRAP, "HOSTFILE:/path"},
+		{NULL, relative, BUILD_FROM_DEBOOTSTRAP, "HOSTFILE:/path"},
+		{NULL, copy, BUILD_FROM_DIR, "only into a root made by debootstrap"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct loop *l = loop_new();
+		struct proc_runner r;
+		proc_runner_init(&r, l, true);
+		struct build_opts o = {
+			.layout = {.kind = DISK_LAYOUT_HVM_BIOS, .table = -1, .size = 64 * DISK_MIB},
+			.source_kind = bad[i].kind, .source = bad[i].kind == BUILD_FROM_DIR ? t : "bookworm",
+			.out = out, .overwrite = true, .tmpdir = t, .debootstrap_cache = bad[i].cache,
+			.copy_in = bad[i].copy_in};
+		struct build_result res;
+		struct err e;
+		err_clear(&e);
+		assert_int_equal(build_image(&r, &o, &res, &e), -1);
+		assert_int_equal(e.kind, ERR_USAGE);
+		if (!strstr(e.message, bad[i].msg))
+			fail_msg("bad case %zu: %s", i, e.message);
+		assert_string_equal(dyn_ptr(&r.record), "");
+		proc_runner_release(&r);
+		loop_free(l);
+	}
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", t);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -224,6 +337,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dry_run_hvm_bios),
+		cmocka_unit_test(test_dry_run_debootstrap),
 		cmocka_unit_test(test_patch_grub_bios),
 		cmocka_unit_test(test_xfs_proto),
 	};
