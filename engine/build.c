@@ -971,7 +971,29 @@ static int debootstrap(struct ctx *c, const char *tar_opt, const char *target, s
 	argv[n++] = o->mirror ? o->mirror : BUILD_DEBIAN_MIRROR;
 	argv[n] = NULL;
 	struct proc_opts po = {.stdout_fd = -1, .on_line = bootstrap_line, .line_data = c};
-	return proc_run(c->r, argv, &po, reterr);
+	if (proc_run(c->r, argv, &po, reterr) == 0)
+		return 0;
+	/* Some failures are told only in debootstrap's own log, which goes with the
+	 * scratch directory: keep its last lines (but the download list) in the error. */
+	char logpath[1100];
+	snprintf(logpath, sizeof(logpath), "%s/debootstrap/debootstrap.log", target);
+	FILE *f = fopen(logpath, "r");
+	if (f && reterr) {
+		char lines[6][256], line[256];
+		unsigned nl = 0;
+		while (fgets(line, sizeof(line), f))
+			if (!strstr(line, " URL:"))
+				snprintf(lines[nl++ % 6], sizeof(lines[0]), "%s", line);
+		size_t len = strlen(reterr->message);
+		len += (size_t)snprintf(reterr->message + len, sizeof(reterr->message) - len,
+					"\ndebootstrap.log ends:\n");
+		for (unsigned i = nl > 6 ? nl - 6 : 0; i < nl && len < sizeof(reterr->message); i++)
+			len += (size_t)snprintf(reterr->message + len, sizeof(reterr->message) - len,
+						"%s", lines[i % 6]);
+	}
+	if (f)
+		fclose(f);
+	return -1;
 }
 
 /* A minimal Debian root in `root` (an empty directory), then the copy_in files. */

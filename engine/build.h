@@ -88,7 +88,8 @@ struct build_result {
  * needs root unless `r` is in dry-run mode (ERR_USAGE otherwise).  With
  * debootstrap_cache, the packages come from that tarball, which is first made
  * with --make-tarball when it does not exist; it must end in .tgz or .tar.gz
- * and holds one suite's packages with one include list.  copy_in files are
+ * and holds one suite's packages with one include list, for one mirror (the
+ * package lists inside are named after it).  copy_in files are
  * copied into the new root (say a kernel into /boot) before the build. */
 int build_image(struct proc_runner *r, const struct build_opts *o, struct build_result *ret,
 		struct err *reterr);
