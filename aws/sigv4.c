@@ -755,6 +755,11 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_credentials *
 			return err_set(reterr, ERR_INPUT, 0,
 				       "The x-amz-content-sha256 header is not a hash");
 		snprintf(out->payload_hash, sizeof(out->payload_hash), "%s", sha_hdr->value);
+	} else if (query_form && (flags & SIGV4_F_S3_PATH)) {
+		/* a presigned S3 URL never covers a body: S3 (and sigv4_verify)
+		 * take it as unsigned */
+		snprintf(out->payload_hash, sizeof(out->payload_hash), "%s",
+			 SIGV4_UNSIGNED_PAYLOAD);
 	} else if (sigv4_sha256_hex(req->body, req->body_len, out->payload_hash) < 0) {
 		return err_set(reterr, ERR_INTERNAL, 0, "SHA-256 failed");
 	}

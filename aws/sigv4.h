@@ -98,7 +98,9 @@ struct sigv4_request {
 	/* The payload: payload_hash when given (64 hex digits or
 	 * SIGV4_UNSIGNED_PAYLOAD), else the value of an x-amz-content-sha256
 	 * header among `headers` (unless SIGV4_F_CONTENT_SHA256 is in force),
-	 * else the SHA-256 of body/body_len (body may be NULL when body_len is 0). */
+	 * else, for a presigned (query form) request with S3 path rules,
+	 * UNSIGNED-PAYLOAD as S3 expects, else the SHA-256 of body/body_len
+	 * (body may be NULL when body_len is 0). */
 	const char *payload_hash;
 	const void *body;
 	size_t body_len;
