@@ -19,36 +19,12 @@
 
 #include "aws/s3.h"
 #include "aws/session.h"
+#include "tests/tools/tap.h"
 #include "aws/sign.h"
 #include "help/help.h"
 
 extern char **environ;
 
-static int n_tests, n_failed;
-
-static void tap(int cond, const struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void tap(int cond, const struct err *e, const char *fmt, ...)
-{
-	va_list ap;
-	n_tests++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond) {
-		n_failed++;
-		if (e && err_isset(e)) {
-			struct dynbuf d;
-			dyn_init(&d, 4096);
-			err_format(e, &d);
-			printf("#   %s\n", dyn_ptr(&d));
-			dyn_free(&d);
-		}
-	}
-	fflush(stdout);
-}
 
 /* GET an object into memory (S3 has no GetObject in aws/s3: VM Import only
  * uploads), signed like every other call. */

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "aws/sigv4.h"
+#include "help/atomicfile.h"
 #include "help/dynbuf.h"
 #include "help/err.h"
 
@@ -66,22 +67,15 @@ static void pathf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A whole suite file (they are small), or NULL. */
 static char *read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
 	struct dynbuf d;
-	char buf[4096];
-	size_t n;
-	if (!f)
-		return NULL;
 	dyn_init(&d, 1 << 20);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		if (dyn_add(&d, buf, n) < 0) {
-			fclose(f);
-			dyn_free(&d);
-			return NULL;
-		}
-	fclose(f);
+	if (read_file_bounded(path, 1 << 20, &d, NULL) < 0) {
+		dyn_free(&d);
+		return NULL;
+	}
 	return dyn_take(&d, len);
 }
 

@@ -31,35 +31,11 @@
 #include "aws/iam.h"
 #include "aws/s3.h"
 #include "aws/session.h"
+#include "tests/tools/tap.h"
 
 #define ROUNDS 20
 #define BUCKET "faults-bucket"
 
-static int n_tests, n_failed;
-
-static void tap(int cond, const struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void tap(int cond, const struct err *e, const char *fmt, ...)
-{
-	va_list ap;
-	n_tests++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!cond) {
-		n_failed++;
-		if (e && err_isset(e)) {
-			struct dynbuf d;
-			dyn_init(&d, 4096);
-			err_format(e, &d);
-			printf("#   %s\n", dyn_ptr(&d));
-			dyn_free(&d);
-		}
-	}
-	fflush(stdout);
-}
 
 /* How many of `names` (n) equal `want`. */
 static int count_of(char (*names)[EC2_NAME_MAX], size_t n, const char *want)

@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "aws/http.h"
 #include "help/loop.h"
 
 struct canned {
@@ -84,6 +85,32 @@ static void canned_stop(struct canned *s)
 		waitpid(s->pid, NULL, 0);
 		s->pid = 0;
 	}
+}
+
+/* What every service-client test starts from: the server, and a client that
+ * retries fast (5 ms base, 40 ms cap) on a loop of its own, logging to `log`
+ * (NULL: no log).  0 or -1. */
+static inline int canned_client_start(struct canned *s, struct loop **ret_loop,
+				      struct http_client **ret_http, FILE *log)
+{
+	struct err e;
+	err_clear(&e);
+	if (canned_start(s) < 0 || !(*ret_loop = loop_new()))
+		return -1;
+	struct http_client_config cfg = {.backoff_base_ms = 5, .backoff_cap_ms = 40};
+	if (log) {
+		cfg.log = http_log_to_file;
+		cfg.log_ctx = log;
+	}
+	*ret_http = http_client_new(*ret_loop, &cfg, &e);
+	return *ret_http ? 0 : -1;
+}
+
+static inline void canned_client_stop(struct canned *s, struct loop *loop, struct http_client *http)
+{
+	http_client_free(http);
+	loop_free(loop);
+	canned_stop(s);
 }
 
 static size_t canned_collect(char *p, size_t size, size_t n, void *ud)

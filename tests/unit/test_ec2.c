@@ -27,19 +27,14 @@ static int setup_all(void **state)
 {
 	struct err e;
 	err_clear(&e);
-	if (canned_start(&srv) < 0)
+	if (canned_client_start(&srv, &lp, &http, NULL) < 0)
 		return -1;
-	lp = loop_new();
-	struct http_client_config cfg = {.backoff_base_ms = 5, .backoff_cap_ms = 40};
-	http = http_client_new(lp, &cfg, &e);
 	return aws_endpoint_init(&ep, http, "ec2", "us-east-1", srv.base, &e);
 }
 
 static int teardown_all(void **state)
 {
-	http_client_free(http);
-	loop_free(lp);
-	canned_stop(&srv);
+	canned_client_stop(&srv, lp, http);
 	return 0;
 }
 

@@ -27,13 +27,9 @@ static int setup_all(void **state)
 {
 	struct err e;
 	err_clear(&e);
-	if (canned_start(&srv) < 0)
-		return -1;
-	lp = loop_new();
 	logf_ = open_memstream(&logbuf, &loglen);
-	struct http_client_config cfg = {.backoff_base_ms = 5, .backoff_cap_ms = 40,
-					 .log = http_log_to_file, .log_ctx = logf_};
-	http = http_client_new(lp, &cfg, &e);
+	if (canned_client_start(&srv, &lp, &http, logf_) < 0)
+		return -1;
 	if (aws_endpoint_init(&iam, http, "iam", "eu-west-1", srv.base, &e) < 0)
 		return -1;
 	return aws_endpoint_init(&sts, http, "sts", "eu-west-1", srv.base, &e);
@@ -41,11 +37,9 @@ static int setup_all(void **state)
 
 static int teardown_all(void **state)
 {
-	http_client_free(http);
-	loop_free(lp);
+	canned_client_stop(&srv, lp, http);
 	fclose(logf_);
 	free(logbuf);
-	canned_stop(&srv);
 	return 0;
 }
 
