@@ -147,6 +147,55 @@ static int tags_match(const struct filter *f, struct json_object *rec)
 	return value_matches(f, json_object_get_string(v));
 }
 
+/* A filter name and the record field it reads: NULL for the record's id, a
+ * leading '#' for a number. */
+struct filter_field {
+	const char *filter;
+	const char *field;
+};
+
+static const struct filter_field volume_filters[] = {
+	{"volume-id", NULL},
+	{"status", "state"},
+	{"snapshot-id", "snapshot_id"},
+	{"availability-zone", "az"},
+	{"size", "#size"},
+	{"volume-type", "type"},
+};
+
+static const struct filter_field snapshot_filters[] = {
+	{"snapshot-id", NULL},
+	{"status", "state"},
+	{"volume-id", "volume_id"},
+	{"owner-id", "owner"},
+	{"description", "description"},
+	{"volume-size", "#size"},
+};
+
+#define N_FIELDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Whether record `rec` (named `id`) passes filter `f`: 1 or 0, or -1 when
+ * `fields` has no such filter (EC2 then answers InvalidParameterValue). */
+static int record_matches(const struct filter *f, const char *id, struct json_object *rec,
+			  const struct filter_field *fields, size_t n_fields)
+{
+	if (strncmp(f->name, "tag:", 4) == 0 || strcmp(f->name, "tag-key") == 0)
+		return tags_match(f, rec);
+	for (size_t i = 0; i < n_fields; i++) {
+		if (strcmp(f->name, fields[i].filter) != 0)
+			continue;
+		if (!fields[i].field)
+			return value_matches(f, id);
+		if (fields[i].field[0] == '#') {
+			char num[24];
+			snprintf(num, sizeof(num), "%lld", store_int(rec, fields[i].field + 1));
+			return value_matches(f, num);
+		}
+		return value_matches(f, store_str(rec, fields[i].field));
+	}
+	return -1;
+}
+
 /* --- shared XML pieces ---------------------------------------------------- */
 
 static void add_tags(struct dynbuf *b, struct json_object *rec)
@@ -498,26 +547,10 @@ static void describe_volumes(struct ctx *c)
 				keep |= strcmp(ids[i], k) == 0;
 		}
 		for (int f = 0; f < fs.n && keep; f++) {
-			const char *n = fs.f[f].name;
-			char size[24];
-			snprintf(size, sizeof(size), "%lld", store_int(v, "size"));
-			if (strncmp(n, "tag:", 4) == 0 || strcmp(n, "tag-key") == 0)
-				keep = tags_match(&fs.f[f], v);
-			else if (strcmp(n, "volume-id") == 0)
-				keep = value_matches(&fs.f[f], k);
-			else if (strcmp(n, "status") == 0)
-				keep = value_matches(&fs.f[f], store_str(v, "state"));
-			else if (strcmp(n, "snapshot-id") == 0)
-				keep = value_matches(&fs.f[f], store_str(v, "snapshot_id"));
-			else if (strcmp(n, "availability-zone") == 0)
-				keep = value_matches(&fs.f[f], store_str(v, "az"));
-			else if (strcmp(n, "size") == 0)
-				keep = value_matches(&fs.f[f], size);
-			else if (strcmp(n, "volume-type") == 0)
-				keep = value_matches(&fs.f[f], store_str(v, "type"));
-			else {
+			keep = record_matches(&fs.f[f], k, v, volume_filters, N_FIELDS(volume_filters));
+			if (keep < 0) {
 				sim_fail(c->req, c->resp, 400, "InvalidParameterValue", NULL,
-					 "The filter '%s' is invalid", n);
+					 "The filter '%s' is invalid", fs.f[f].name);
 				goto out;
 			}
 		}
@@ -699,26 +732,10 @@ static void describe_snapshots(struct ctx *c)
 				keep |= strcmp(ids[i], k) == 0;
 		}
 		for (int f = 0; f < fs.n && keep; f++) {
-			const char *n = fs.f[f].name;
-			char size[24];
-			snprintf(size, sizeof(size), "%lld", store_int(s, "size"));
-			if (strncmp(n, "tag:", 4) == 0 || strcmp(n, "tag-key") == 0)
-				keep = tags_match(&fs.f[f], s);
-			else if (strcmp(n, "snapshot-id") == 0)
-				keep = value_matches(&fs.f[f], k);
-			else if (strcmp(n, "status") == 0)
-				keep = value_matches(&fs.f[f], store_str(s, "state"));
-			else if (strcmp(n, "volume-id") == 0)
-				keep = value_matches(&fs.f[f], store_str(s, "volume_id"));
-			else if (strcmp(n, "owner-id") == 0)
-				keep = value_matches(&fs.f[f], store_str(s, "owner"));
-			else if (strcmp(n, "description") == 0)
-				keep = value_matches(&fs.f[f], store_str(s, "description"));
-			else if (strcmp(n, "volume-size") == 0)
-				keep = value_matches(&fs.f[f], size);
-			else {
+			keep = record_matches(&fs.f[f], k, s, snapshot_filters, N_FIELDS(snapshot_filters));
+			if (keep < 0) {
 				sim_fail(c->req, c->resp, 400, "InvalidParameterValue", NULL,
-					 "The filter '%s' is invalid", n);
+					 "The filter '%s' is invalid", fs.f[f].name);
 				goto out;
 			}
 		}

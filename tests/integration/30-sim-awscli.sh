@@ -64,6 +64,17 @@ snap=$(awsx ec2 create-snapshot --volume-id "$vol" --description first --query S
 case "$snap" in snap-*) ok "ec2 create-snapshot" ;; *) not_ok "create-snapshot" "$snap" ;; esac
 snap_done() { [ "$(awsx ec2 describe-snapshots --snapshot-ids "$snap" --query 'Snapshots[0].State' --output text 2>&1)" = completed ]; }
 poll_until 30 snap_done && ok "ec2 describe-snapshots: pending -> completed" || not_ok "snapshot completes"
+# Describe filters: each names one field of the record; an unknown one is refused
+out=$(awsx ec2 describe-volumes --filters Name=volume-id,Values="$vol" Name=size,Values=2 Name=availability-zone,Values='us-east-1*' --query 'Volumes[].VolumeId' --output text 2>&1)
+[ "$out" = "$vol" ] && ok "describe-volumes filters by id, size and zone" || not_ok "describe-volumes filters" "$out"
+out=$(awsx ec2 describe-volumes --filters Name=volume-id,Values="$vol" Name=size,Values=3 --query 'length(Volumes)' --output text 2>&1)
+[ "$out" = 0 ] && ok "describe-volumes: a size that does not match keeps nothing" || not_ok "describe-volumes size filter" "$out"
+out=$(awsx ec2 describe-snapshots --filters Name=volume-id,Values="$vol" Name=volume-size,Values=2 Name=status,Values=completed Name=description,Values='fir*' --query 'Snapshots[].SnapshotId' --output text 2>&1)
+[ "$out" = "$snap" ] && ok "describe-snapshots filters by volume, size, status and description" || not_ok "describe-snapshots filters" "$out"
+out=$(awsx ec2 describe-snapshots --filters Name=no-such-filter,Values=x 2>&1)
+case "$out" in *InvalidParameterValue*no-such-filter*) ok "describe-snapshots refuses an unknown filter" ;; *) not_ok "unknown snapshot filter" "$out" ;; esac
+out=$(awsx ec2 describe-volumes --filters Name=no-such-filter,Values=x 2>&1)
+case "$out" in *InvalidParameterValue*no-such-filter*) ok "describe-volumes refuses an unknown filter" ;; *) not_ok "unknown volume filter" "$out" ;; esac
 ami=$(awsx ec2 register-image --name "practice (hvm) 1" --architecture x86_64 --virtualization-type hvm --ena-support \
 	--root-device-name /dev/xvda --block-device-mappings "DeviceName=/dev/xvda,Ebs={SnapshotId=$snap}" --query ImageId --output text 2>&1)
 case "$ami" in ami-*) ok "ec2 register-image" ;; *) not_ok "register-image" "$ami" ;; esac
